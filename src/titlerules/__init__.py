@@ -1,0 +1,43 @@
+"""titlerules: eligibility notices as readable policies, applicant facts as explained decisions.
+
+>>> import titlerules
+>>> policy = titlerules.load_policy("lishui-2021-crafts")
+>>> decision = policy.evaluate({"id": "A-001"})
+>>> decision.verdict
+<Verdict.UNDETERMINED: 'undetermined'>
+"""
+
+from __future__ import annotations
+
+from .decision import Decision, Finding, Message, Outcome, Provenance, Verdict
+from .errors import (
+    Diagnostic,
+    EvaluationError,
+    InputError,
+    InputProblem,
+    PolicyError,
+    PolicyNotFoundError,
+    TitlerulesError,
+)
+from .policy import Policy, bundled_policies, load_policy
+from .version import __version__
+
+__all__ = [
+    "Decision",
+    "Diagnostic",
+    "EvaluationError",
+    "Finding",
+    "InputError",
+    "InputProblem",
+    "Message",
+    "Outcome",
+    "Policy",
+    "PolicyError",
+    "PolicyNotFoundError",
+    "Provenance",
+    "TitlerulesError",
+    "Verdict",
+    "__version__",
+    "bundled_policies",
+    "load_policy",
+]

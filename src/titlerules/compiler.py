@@ -1,0 +1,999 @@
+"""Checked policy to evaluable form: every expression becomes a Python closure.
+
+Parameters are folded into the closures as constants, and enum order becomes a lookup
+table, so evaluation does no name resolution and no type dispatch. Closures take one
+argument, the :class:`State` of the evaluation in progress, which also records the facts
+each rule reads and the facts it found missing: the explanation is built as a side effect
+of evaluating, not by a second pass.
+
+Evaluation holds no global state: a compiled policy can be shared by threads.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+
+from . import ir
+from . import valuetypes as t
+from .decision import Finding, FrozenMap, Message, Outcome, combine_all
+from .runtime import FUNCTIONS, UNKNOWN, Ref, arithmetic, path_text, to_json, unwrap
+
+Fn = Callable[["State"], Any]
+
+_MISSING = object()
+
+
+class State:
+    """One evaluation in progress: the document, ``as_of``, bound names and what the
+    current finding has read so far."""
+
+    __slots__ = ("doc", "as_of", "facts", "missing", "locals", "derived")
+
+    def __init__(self, doc: dict[str, Any], as_of: datetime.date | None) -> None:
+        self.doc = doc
+        self.as_of = as_of
+        self.facts: dict[str, Any] = {}
+        self.missing: list[str] = []
+        self.locals: dict[str, Any] = {}
+        self.derived: dict[str, tuple[Any, list[str], dict[str, Any]]] = {}
+
+
+class _Lazy:
+    """A ``let`` of a block: computed on first use, then replayed (value, facts read,
+    facts missing) on every later use so each user's explanation is complete."""
+
+    __slots__ = ("fn", "result")
+
+    def __init__(self, fn: Fn) -> None:
+        self.fn = fn
+        self.result: tuple[Any, list[str], dict[str, Any]] | None = None
+
+    def get(self, s: State) -> Any:
+        if self.result is None:
+            self.result = _capture(self.fn, s)
+        value, missing, facts = self.result
+        s.missing.extend(missing)
+        s.facts.update(facts)
+        return value
+
+
+def _capture(fn: Fn, s: State) -> tuple[Any, list[str], dict[str, Any]]:
+    saved_missing, saved_facts = s.missing, s.facts
+    s.missing, s.facts = [], {}
+    try:
+        value = fn(s)
+        return value, s.missing, s.facts
+    finally:
+        s.missing, s.facts = saved_missing, saved_facts
+
+
+def _is_container(type_: t.Type) -> bool:
+    return isinstance(t.strip_nullable(type_), (t.RecordType, t.ListType, t.MapType))
+
+
+def _read(s: State, path: tuple[Any, ...], value: Any) -> None:
+    if value is UNKNOWN:
+        s.missing.append(path_text(path))
+    else:
+        s.facts[path_text(path)] = value
+
+
+# ---- expressions ----------------------------------------------------------------------------
+
+
+class _Compiler:
+    """Compiles expressions; knows the closures of the policy's derived facts."""
+
+    def __init__(self, derived: dict[str, Fn] | None = None) -> None:
+        self.derived: dict[str, Fn] = derived if derived is not None else {}
+
+    def __call__(self, expr: ir.Expr) -> Fn:
+        return _COMPILERS[type(expr)](self, expr)
+
+
+def compile_expr(expr: ir.Expr) -> Fn:
+    """A closure computing ``expr`` in a :class:`State` (an expression without derived facts,
+    such as a record invariant)."""
+    return _Compiler()(expr)
+
+
+def _const(c: _Compiler, e: ir.Const | ir.Param) -> Fn:
+    value = e.value
+    return lambda s: value
+
+
+def _fact(c: _Compiler, e: ir.Fact) -> Fn:
+    name, path = e.name, (e.name,)
+    fallback = e.default if e.has_default else UNKNOWN
+    if _is_container(e.type):
+        def container(s: State) -> Any:
+            return Ref(s.doc.get(name, fallback), path)
+
+        return container
+
+    def leaf(s: State) -> Any:
+        value = s.doc.get(name, fallback)
+        _read(s, path, value)
+        return value
+
+    return leaf
+
+
+def _get_field(c: _Compiler, e: ir.GetField) -> Fn:
+    obj, name = c(e.obj), e.name
+    fallback = e.default if e.has_default else UNKNOWN
+    container = _is_container(e.type)
+
+    def get(s: State) -> Any:
+        base = obj(s)
+        path = None
+        if type(base) is Ref:
+            path = base.path
+            base = base.value
+        if type(base) is dict:
+            value = base.get(name, fallback)
+        else:
+            # An absent record reads as one with every key absent; a null one has no keys.
+            if base is None:
+                path = None
+            value = fallback
+        if path is not None:
+            path = (*path, name)
+        if container:
+            return Ref(value, path)
+        if path is not None:
+            _read(s, path, value)
+        return value
+
+    return get
+
+
+def _get_item(c: _Compiler, e: ir.GetItem) -> Fn:
+    obj, key = c(e.obj), c(e.key)
+    container = _is_container(e.type)
+
+    def get(s: State) -> Any:
+        base, k = obj(s), key(s)
+        path = None
+        if type(base) is Ref:
+            path, base = base.path, base.value
+        if k is UNKNOWN or base is UNKNOWN or base is None:
+            value: Any = UNKNOWN
+            path = None if k is UNKNOWN or base is None else path
+        elif isinstance(base, dict):
+            value = base.get(k, UNKNOWN)
+        else:
+            value = base[k] if 0 <= k < len(base) else UNKNOWN
+        if path is not None:
+            path = (*path, k)
+        if container:
+            return Ref(value, path)
+        if path is not None:
+            _read(s, path, value)
+        return value
+
+    return get
+
+
+def _table_get(c: _Compiler, e: ir.TableGet) -> Fn:
+    key = c(e.key)
+    rows = dict(e.entries)
+    otherwise = e.otherwise if e.has_otherwise else UNKNOWN
+
+    def get(s: State) -> Any:
+        k = key(s)
+        if k is UNKNOWN:
+            return UNKNOWN
+        return rows.get(k, otherwise)
+
+    return get
+
+
+def _local(c: _Compiler, e: ir.Local) -> Fn:
+    name = e.name
+
+    def get(s: State) -> Any:
+        value = s.locals[name]
+        if type(value) is _Lazy:
+            return value.get(s)
+        return value
+
+    return get
+
+
+def _derived(c: _Compiler, e: ir.Derived) -> Fn:
+    name, derived = e.name, c.derived
+
+    def get(s: State) -> Any:
+        hit = s.derived.get(name)
+        if hit is None:
+            hit = _capture(derived[name], s)
+            s.derived[name] = hit
+        s.missing.extend(hit[1])
+        s.facts.update(hit[2])
+        return hit[0]
+
+    return get
+
+
+def _as_of(c: _Compiler, e: ir.AsOf) -> Fn:
+    return lambda s: UNKNOWN if s.as_of is None else s.as_of
+
+
+def _call(c: _Compiler, e: ir.CallFn) -> Fn:
+    function = FUNCTIONS[e.function]
+    args = tuple(c(a) for a in e.args)
+    impl = function.impl
+    if function.name in ("count", "keys"):
+        (arg,) = args
+
+        def unary(s: State) -> Any:
+            value = arg(s)
+            if type(value) is Ref:
+                value = value.value
+            return UNKNOWN if value is UNKNOWN or value is None else impl(value)
+
+        return unary
+    if function.name == "sum":
+        (arg,) = args
+
+        def summed(s: State) -> Any:
+            value = arg(s)
+            if type(value) is Ref:
+                value = value.value
+            return UNKNOWN if value is UNKNOWN or value is None else impl(list(value))
+
+        return summed
+    needs_as_of = function.needs_as_of
+
+    def call(s: State) -> Any:
+        values = [a(s) for a in args]
+        if any(v is UNKNOWN for v in values):
+            return UNKNOWN
+        if needs_as_of:
+            return impl(s.as_of, *values)
+        return impl(*values)
+
+    return call
+
+
+def _not(c: _Compiler, e: ir.Not) -> Fn:
+    operand = c(e.operand)
+
+    def negate(s: State) -> Any:
+        value = operand(s)
+        return value if value is UNKNOWN else not value
+
+    return negate
+
+
+def _negate(c: _Compiler, e: ir.Negate) -> Fn:
+    operand = c(e.operand)
+
+    def negate(s: State) -> Any:
+        value = operand(s)
+        return UNKNOWN if value is UNKNOWN or value is None else -value
+
+    return negate
+
+
+def _logic(c: _Compiler, e: ir.Logic) -> Fn:
+    operands = tuple(c(o) for o in e.operands)
+    decisive = e.op == "or"
+
+    # Every operand is evaluated, even past an unknown one, so a later decisive value
+    # still decides and every missing fact is reported.
+    def combine(s: State) -> Any:
+        unknown = False
+        for operand in operands:
+            value = operand(s)
+            if value is UNKNOWN:
+                unknown = True
+            elif value is decisive:
+                return decisive
+        return UNKNOWN if unknown else not decisive
+
+    return combine
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _compare(c: _Compiler, e: ir.Compare) -> Fn:
+    left, right = c(e.left), c(e.right)
+    test = _COMPARE[e.op]
+    ordering = e.op not in ("==", "!=")
+    rank = {m: i for i, m in enumerate(e.enum.members)} if e.enum is not None else None
+
+    def compare(s: State) -> Any:
+        a, b = left(s), right(s)
+        if type(a) is Ref:
+            a = a.value
+        if type(b) is Ref:
+            b = b.value
+        if a is UNKNOWN or b is UNKNOWN:
+            return UNKNOWN
+        if ordering:
+            if a is None or b is None:
+                return UNKNOWN
+            if rank is not None:
+                a, b = rank[a], rank[b]
+        return test(a, b)
+
+    return compare
+
+
+def _arith(c: _Compiler, e: ir.Arith) -> Fn:
+    left, right, op = c(e.left), c(e.right), e.op
+
+    def compute(s: State) -> Any:
+        a, b = left(s), right(s)
+        if a is UNKNOWN or b is UNKNOWN or a is None or b is None:
+            return UNKNOWN
+        return arithmetic(op, a, b)
+
+    return compute
+
+
+def _member(c: _Compiler, e: ir.Member) -> Fn:
+    element, collection = c(e.element), c(e.collection)
+    negated = e.negated
+
+    def member(s: State) -> Any:
+        x, xs = element(s), collection(s)
+        if type(xs) is Ref:
+            xs = xs.value
+        if type(x) is Ref:
+            x = x.value
+        if x is UNKNOWN or xs is UNKNOWN or xs is None:
+            return UNKNOWN
+        found: Any = False
+        for item in xs:
+            if type(item) is Ref:
+                item = item.value
+            if item is UNKNOWN:
+                found = UNKNOWN
+            elif item == x:
+                found = True
+                break
+        if found is UNKNOWN:
+            return UNKNOWN
+        return not found if negated else found
+
+    return member
+
+
+def _between(c: _Compiler, e: ir.Between) -> Fn:
+    operand, low, high = c(e.operand), c(e.low), c(e.high)
+
+    def between(s: State) -> Any:
+        x, lo, hi = operand(s), low(s), high(s)
+        if UNKNOWN in (x, lo, hi) or None in (x, lo, hi):
+            return UNKNOWN
+        return bool(lo <= x <= hi)
+
+    return between
+
+
+def _test(c: _Compiler, e: ir.TestValue) -> Fn:
+    operand, test = c(e.operand), e.test
+    if test in ("present", "absent"):
+        want = test == "present"
+
+        # Presence is a known fact about the document: reading an absent key here
+        # does not make anything unknown, so its "missing" record is dropped.
+        def presence(s: State) -> Any:
+            saved = s.missing
+            s.missing = []
+            try:
+                value = operand(s)
+            finally:
+                s.missing = saved
+            if type(value) is Ref:
+                value = value.value
+            return (value is not UNKNOWN) is want
+
+        return presence
+    want_none = test == "none"
+
+    def nullness(s: State) -> Any:
+        value = operand(s)
+        if type(value) is Ref:
+            if value.value is None and value.path is not None:
+                s.facts[path_text(value.path)] = None
+            elif value.value is UNKNOWN and value.path is not None:
+                s.missing.append(path_text(value.path))
+            value = value.value
+        if value is UNKNOWN:
+            return UNKNOWN
+        return (value is None) is want_none
+
+    return nullness
+
+
+def _make_list(c: _Compiler, e: ir.MakeList) -> Fn:
+    items = tuple(c(i) for i in e.items)
+    return lambda s: tuple(i(s) for i in items)
+
+
+def _make_record(c: _Compiler, e: ir.MakeRecord) -> Fn:
+    items = tuple((name, c(value)) for name, value in e.items)
+    return lambda s: {name: value(s) for name, value in items}
+
+
+def _elements(value: Any) -> tuple[Sequence[Any] | None, tuple[Any, ...] | None]:
+    path = None
+    if type(value) is Ref:
+        path, value = value.path, value.value
+    if value is UNKNOWN or value is None:
+        return None, None
+    return value, path
+
+
+def _quantify(c: _Compiler, e: ir.Quantify) -> Fn:
+    iterable, body, var = c(e.iterable), c(e.body), e.var
+    wrap = _is_container(e.iterable.type.item) if isinstance(e.iterable.type, t.ListType) and e.iterable.type.item else False
+    # each: a false element decides (false); any / no: a true element decides.
+    decisive = e.quantifier != "each"
+    negated = e.quantifier == "no"
+
+    def quantify(s: State) -> Any:
+        items, path = _elements(iterable(s))
+        if items is None:
+            return UNKNOWN
+        saved = s.locals.get(var, _MISSING)
+        unknown = False
+        try:
+            for i, item in enumerate(items):
+                s.locals[var] = Ref(item, (*path, i) if path else None) if wrap else item
+                value = body(s)
+                if value is UNKNOWN:
+                    unknown = True
+                elif value is decisive:
+                    return decisive is not negated
+        finally:
+            _restore(s, var, saved)
+        return UNKNOWN if unknown else (not decisive) is not negated
+
+    return quantify
+
+
+def _restore(s: State, var: str, saved: Any) -> None:
+    if saved is _MISSING:
+        s.locals.pop(var, None)
+    else:
+        s.locals[var] = saved
+
+
+def _comprehension(c: _Compiler, e: ir.Comprehension) -> Fn:
+    iterable, var = c(e.iterable), e.var
+    element = c(e.element)
+    condition = c(e.condition) if e.condition is not None else None
+    source = e.iterable.type
+    wrap = isinstance(source, t.ListType) and source.item is not None and _is_container(source.item)
+
+    def build(s: State) -> Any:
+        items, path = _elements(iterable(s))
+        if items is None:
+            return UNKNOWN
+        saved = s.locals.get(var, _MISSING)
+        chosen: list[Any] = []
+        unknown = False
+        try:
+            for i, item in enumerate(items):
+                s.locals[var] = Ref(item, (*path, i) if path else None) if wrap else item
+                keep = True if condition is None else condition(s)
+                if keep is UNKNOWN:
+                    unknown = True
+                elif keep:
+                    chosen.append(element(s))
+        finally:
+            _restore(s, var, saved)
+        return UNKNOWN if unknown else tuple(chosen)
+
+    return build
+
+
+def _if_else(c: _Compiler, e: ir.IfElse) -> Fn:
+    condition, then, otherwise = c(e.condition), c(e.then), c(e.otherwise)
+
+    def choose(s: State) -> Any:
+        c = condition(s)
+        if c is True:
+            return then(s)
+        if c is False:
+            return otherwise(s)
+        a, b = then(s), otherwise(s)
+        return a if to_json(a) == to_json(b) else UNKNOWN
+
+    return choose
+
+
+def _interpolate(c: _Compiler, e: ir.Interpolate) -> Fn:
+    # As a value (not a message) a template is unknown when any part is, and renders
+    # its parts as in Chinese: enum labels, ISO dates.
+    parts = [p if isinstance(p, str) else (c(p), p.type) for p in e.parts]
+
+    def build(s: State) -> Any:
+        out: list[str] = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            value = part[0](s)
+            if unwrap(value) is UNKNOWN:
+                return UNKNOWN
+            out.append(format_value(value, part[1], "zh"))
+        return "".join(out)
+
+    return build
+
+
+_COMPILERS: dict[type, Callable[[_Compiler, Any], Fn]] = {
+    ir.Derived: _derived,
+    ir.Const: _const,
+    ir.Param: _const,
+    ir.Fact: _fact,
+    ir.GetField: _get_field,
+    ir.GetItem: _get_item,
+    ir.TableGet: _table_get,
+    ir.Local: _local,
+    ir.AsOf: _as_of,
+    ir.CallFn: _call,
+    ir.Not: _not,
+    ir.Negate: _negate,
+    ir.Logic: _logic,
+    ir.Compare: _compare,
+    ir.Arith: _arith,
+    ir.Member: _member,
+    ir.Between: _between,
+    ir.TestValue: _test,
+    ir.MakeList: _make_list,
+    ir.MakeRecord: _make_record,
+    ir.Quantify: _quantify,
+    ir.Comprehension: _comprehension,
+    ir.IfElse: _if_else,
+    ir.Interpolate: _interpolate,
+}
+
+
+# ---- formatting values inside messages ----------------------------------------------------
+
+_WORDS = {
+    "zh": {"unknown": "未知", "none": "无", True: "是", False: "否", "sep": "、", "pair": "："},
+    "en": {"unknown": "unknown", "none": "none", True: "yes", False: "no", "sep": ", ", "pair": ": "},
+}
+
+
+def format_value(value: Any, type_: t.Type, lang: str) -> str:
+    """How a value reads inside a message: enum labels in Chinese, names in English."""
+    words = _WORDS[lang]
+    if type(value) is Ref:
+        value = value.value
+    if value is UNKNOWN:
+        return str(words["unknown"])
+    if value is None:
+        return str(words["none"])
+    kind = t.strip_nullable(type_)
+    if isinstance(value, bool):
+        return str(words[value])
+    if isinstance(kind, t.EnumType) and isinstance(value, str) and value in kind.members:
+        return kind.label(value) if lang == "zh" else value.replace("_", " ")
+    if isinstance(value, float):
+        return f"{value:g}" if value.is_integer() or abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        item = kind.item if isinstance(kind, t.ListType) and kind.item else t.ANY
+        return str(words["sep"]).join(format_value(v, item, lang) for v in value)
+    if isinstance(value, dict):
+        fields = {f.name: f.type for f in kind.fields} if isinstance(kind, t.RecordType) else {}
+        return str(words["sep"]).join(
+            f"{k}{words['pair']}{format_value(v, fields.get(k, t.ANY), lang)}" for k, v in value.items()
+        )
+    return str(value)
+
+
+def compile_text(e: ir.Interpolate, lang: str, c: _Compiler | None = None) -> Fn:
+    """A closure rendering a template in ``lang``."""
+    c = c or _Compiler()
+    parts: list[str | tuple[Fn, t.Type]] = [p if isinstance(p, str) else (c(p), p.type) for p in e.parts]
+    if all(isinstance(p, str) for p in parts):
+        text = "".join(p for p in parts if isinstance(p, str))
+        return lambda s: text
+
+    def render(s: State) -> str:
+        out: list[str] = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                out.append(format_value(part[0](s), part[1], lang))
+        return "".join(out)
+
+    return render
+
+
+# ---- blocks, rules and the policy -------------------------------------------------------------
+
+
+@attrs.frozen
+class _Text:
+    zh: Fn
+    en: Fn
+
+    def render(self, s: State) -> Message:
+        # Rendering reads facts; what it finds missing must not change the outcome.
+        saved = s.missing
+        s.missing = []
+        try:
+            return Message(self.zh(s), self.en(s))
+        finally:
+            s.missing = saved
+
+
+def _text(c: _Compiler, message: ir.Message | None) -> _Text | None:
+    if message is None:
+        return None
+    return _Text(compile_text(message.zh, "zh", c), compile_text(message.en, "en", c))
+
+
+_DEFAULT_MESSAGES = {
+    Outcome.PASS: ("符合要求", "met"),
+    Outcome.FAIL: ("不符合要求", "not met"),
+    Outcome.ACTION: ("尚待完成", "outstanding"),
+    Outcome.NOT_APPLICABLE: ("不适用", "not applicable"),
+    Outcome.EXEMPT: ("免于此项要求", "exempt"),
+}
+
+# When several exceptions hold at once, the strongest decides (docs/language.md).
+_EXCEPTION_RANK = {
+    Outcome.FAIL: 0,
+    Outcome.NOT_APPLICABLE: 1,
+    Outcome.EXEMPT: 2,
+    Outcome.PASS: 3,
+}
+
+
+def default_message(outcome: Outcome, title: Message, missing: Sequence[str] = ()) -> Message:
+    """The message of an outcome for which the policy wrote none."""
+    if outcome is Outcome.UNKNOWN:
+        listed_zh = "、".join(missing) if missing else "（未列明）"
+        listed_en = ", ".join(missing) if missing else "(not listed)"
+        return Message(f"{title.zh}：缺少信息 {listed_zh}", f"{title.en}: missing {listed_en}")
+    zh, en = _DEFAULT_MESSAGES[outcome]
+    return Message(f"{title.zh}：{zh}", f"{title.en}: {en}")
+
+
+def _join(messages: Sequence[Message]) -> Message:
+    unique: list[Message] = []
+    for message in messages:
+        if message not in unique:
+            unique.append(message)
+    return Message("；".join(m.zh for m in unique), "; ".join(m.en for m in unique))
+
+
+def _dedupe(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+@attrs.frozen
+class _Requirement:
+    kind: str
+    condition: Fn
+    deadline: Fn | None
+    when: Fn | None
+    on_false: Outcome
+    until: Fn | None
+    messages: dict[Outcome, _Text]
+
+    def run(self, s: State) -> tuple[Outcome | None, list[str], datetime.date | None]:
+        """The outcome (``None`` when its ``when`` is false), facts missing, deadline."""
+        s.missing = []
+        guard: Any = True
+        if self.when is not None:
+            guard = self.when(s)
+            if guard is False:
+                return None, [], None
+        deadline: datetime.date | None = None
+        if self.kind == "step":
+            saved = s.missing
+            s.missing = []  # an absent step date means "not done yet", not "unknown"
+            done = self.condition(s)
+            s.missing = saved
+            last_day = self.deadline(s) if self.deadline else UNKNOWN
+            if done is UNKNOWN:
+                outcome = self._outstanding(s, last_day)
+                deadline = None if last_day is UNKNOWN else last_day
+            elif last_day is UNKNOWN:
+                outcome = Outcome.UNKNOWN
+            else:
+                outcome = Outcome.PASS if done <= last_day else Outcome.FAIL
+        else:
+            value = self.condition(s)
+            if value is True:
+                outcome = Outcome.PASS
+            elif value is False:
+                if self.on_false is Outcome.FAIL:
+                    outcome = Outcome.FAIL
+                else:
+                    last_day = self.until(s) if self.until else UNKNOWN
+                    outcome = self._outstanding(s, last_day)
+                    deadline = None if last_day is UNKNOWN else last_day
+            else:
+                outcome = Outcome.UNKNOWN
+        if guard is UNKNOWN and outcome is not Outcome.PASS:
+            outcome = Outcome.UNKNOWN
+        return outcome, s.missing, deadline
+
+    @staticmethod
+    def _outstanding(s: State, last_day: Any) -> Outcome:
+        # An action fails once as_of is past its last day; an unknown day never passes.
+        if last_day is not UNKNOWN and s.as_of is not None and s.as_of > last_day:
+            return Outcome.FAIL
+        return Outcome.ACTION
+
+
+@attrs.frozen
+class _Exception:
+    outcome: Outcome
+    condition: Fn
+    message: _Text | None
+
+
+@attrs.frozen
+class _Child:
+    name: str | None
+    var: str | None
+    iterable: Fn | None
+    wrap: bool
+    body: _Block
+
+
+@attrs.frozen
+class _Block:
+    title: _Text | None
+    lets: tuple[tuple[str, Fn, bool], ...]
+    exceptions: tuple[_Exception, ...]
+    requirements: tuple[_Requirement, ...]
+    children: tuple[_Child, ...]
+    pass_message: _Text | None
+
+    def run(
+        self,
+        s: State,
+        finding_id: str,
+        cite: str,
+        inherited_title: Message,
+        note: Message | None,
+    ) -> Finding:
+        saved_facts = s.facts
+        s.facts = {}
+        bound = {name: s.locals.get(name, _MISSING) for name, _, _ in self.lets}
+        for name, fn, _ in self.lets:
+            s.locals[name] = _Lazy(fn)
+        try:
+            return self._decide(s, finding_id, cite, inherited_title, note)
+        finally:
+            for name, previous in bound.items():
+                _restore(s, name, previous)
+            s.facts = saved_facts
+
+    def _decide(
+        self,
+        s: State,
+        finding_id: str,
+        cite: str,
+        inherited_title: Message,
+        note: Message | None,
+    ) -> Finding:
+        title = self.title.render(s) if self.title else inherited_title
+        fired: list[_Exception] = []
+        possible: list[_Exception] = []
+        missing: list[str] = []
+        for case in self.exceptions:
+            s.missing = []
+            value = case.condition(s)
+            if value is True:
+                fired.append(case)
+            elif value is UNKNOWN:
+                possible.append(case)
+                missing.extend(s.missing)
+        if fired:
+            case = min(fired, key=lambda c: _EXCEPTION_RANK[c.outcome])
+            message = case.message.render(s) if case.message else default_message(case.outcome, title)
+            return Finding(finding_id, case.outcome, cite, title, message, FrozenMap(s.facts), (), None, note)
+
+        # Each deciding item: its outcome, its own message (None: the default one),
+        # the facts it found missing, and the last day of an outstanding action.
+        decided: list[tuple[Outcome, Message | None, list[str], datetime.date | None]] = []
+        for requirement in self.requirements:
+            outcome, req_missing, deadline = requirement.run(s)
+            if outcome is None:
+                continue
+            custom = requirement.messages.get(outcome)
+            message = custom.render(s) if custom is not None else None
+            decided.append((outcome, message, req_missing, deadline))
+        children = self._children(s, finding_id, cite, title)
+        for child in children:
+            decided.append((child.outcome, child.message, list(child.missing), child.deadline))
+
+        base = combine_all([d[0] for d in decided])
+        outcomes = {base, *(c.outcome for c in possible)}
+        outcome = base if len(outcomes) == 1 else Outcome.UNKNOWN
+        if outcome is Outcome.UNKNOWN:
+            missing.extend(m for d in decided if d[0] is Outcome.UNKNOWN for m in d[2])
+        else:
+            missing = []
+        for name, _, shown in self.lets:
+            if shown:
+                s.facts[name] = to_json(s.locals[name].get(s))
+        missing_facts = _dedupe(missing)
+        deciding = [d for d in decided if d[0] is outcome]
+        if outcome is Outcome.PASS:
+            message = self.pass_message.render(s) if self.pass_message else default_message(outcome, title)
+        elif outcome is Outcome.UNKNOWN and not any(d[1] is not None for d in deciding):
+            message = default_message(outcome, title, missing_facts)
+        else:
+            message = _join([d[1] or default_message(outcome, title, d[2]) for d in deciding])
+        deadlines = [d[3] for d in deciding if d[3] is not None]
+        return Finding(
+            finding_id,
+            outcome,
+            cite,
+            title,
+            message,
+            FrozenMap(s.facts),
+            missing_facts,
+            min(deadlines) if outcome is Outcome.ACTION and deadlines else None,
+            note,
+            tuple(children),
+        )
+
+    def _children(self, s: State, parent: str, cite: str, title: Message) -> list[Finding]:
+        found: list[Finding] = []
+        for child in self.children:
+            if child.name is not None:
+                found.append(child.body.run(s, f"{parent}.{child.name}", cite, title, None))
+                continue
+            assert child.iterable is not None and child.var is not None
+            s.missing = []
+            items, path = _elements(child.iterable(s))
+            if items is None:
+                # The list itself is unknown (e.g. it depends on the declared level).
+                missing = _dedupe(s.missing)
+                found.append(
+                    Finding(
+                        f"{parent}.{child.var}",
+                        Outcome.UNKNOWN,
+                        cite,
+                        title,
+                        default_message(Outcome.UNKNOWN, title, missing),
+                        FrozenMap(),
+                        missing,
+                    )
+                )
+                continue
+            saved = s.locals.get(child.var, _MISSING)
+            try:
+                for i, item in enumerate(items):
+                    s.locals[child.var] = Ref(item, (*path, i) if path else None) if child.wrap else item
+                    key = _child_key(item, i)
+                    found.append(child.body.run(s, f"{parent}.{key}", cite, title, None))
+            finally:
+                _restore(s, child.var, saved)
+        return found
+
+
+def _child_key(item: Any, index: int) -> str:
+    if isinstance(item, bool) or not isinstance(item, (int, str, datetime.date)):
+        return str(index)
+    return item.isoformat() if isinstance(item, datetime.date) else str(item)
+
+
+def _block(c: _Compiler, block: ir.Block) -> _Block:
+    return _Block(
+        _text(c, block.title),
+        tuple((let.name, c(let.value), let.shown) for let in block.lets),
+        tuple(
+            _Exception(Outcome(e.outcome), c(e.condition), _text(c, e.message))
+            for e in block.exceptions
+        ),
+        tuple(_requirement(c, r) for r in block.requirements),
+        tuple(_child(c, child) for child in block.children),
+        _text(c, block.pass_message),
+    )
+
+
+def _requirement(c: _Compiler, r: ir.Requirement) -> _Requirement:
+    messages = {Outcome(outcome): _text(c, message) for outcome, message in r.messages}
+    return _Requirement(
+        r.kind,
+        c(r.condition),
+        c(r.deadline) if r.deadline is not None else None,
+        c(r.when) if r.when is not None else None,
+        Outcome(r.on_false),
+        c(r.until) if r.until is not None else None,
+        {k: v for k, v in messages.items() if v is not None},
+    )
+
+
+def _child(c: _Compiler, child: ir.Child) -> _Child:
+    wrap = False
+    if child.iterable is not None and isinstance(child.iterable.type, t.ListType) and child.iterable.type.item:
+        wrap = _is_container(child.iterable.type.item)
+    return _Child(
+        child.name,
+        child.var,
+        c(child.iterable) if child.iterable is not None else None,
+        wrap,
+        _block(c, child.body),
+    )
+
+
+@attrs.frozen
+class _Rule:
+    id: str
+    cite: str
+    title: Message
+    note: _Text | None
+    body: _Block
+
+
+@attrs.frozen
+class CompiledPolicy:
+    """The evaluable form of a checked policy."""
+
+    rules: tuple[_Rule, ...]
+    outputs: tuple[tuple[str, Fn], ...]
+    output_labels: tuple[tuple[str, tuple[str, str]], ...]
+
+    def run(
+        self, doc: dict[str, Any], as_of: datetime.date | None
+    ) -> tuple[tuple[Finding, ...], dict[str, Any]]:
+        """Evaluate a validated document: the findings in rule order and the outputs."""
+        s = State(doc, as_of)
+        findings = []
+        for rule in self.rules:
+            note = rule.note.render(s) if rule.note else None
+            s.missing = []
+            findings.append(rule.body.run(s, rule.id, rule.cite, rule.title, note))
+        outputs: dict[str, Any] = {}
+        for name, fn in self.outputs:
+            s.facts, s.missing = {}, []
+            outputs[name] = to_json(fn(s))
+        return tuple(findings), outputs
+
+
+def _static_title(c: _Compiler, rule: ir.Rule) -> Message:
+    text = _text(c, rule.title)
+    return text.render(State({}, None)) if text else Message(rule.id, rule.id)
+
+
+def compile_policy(policy: ir.CheckedPolicy) -> CompiledPolicy:
+    """Compile a checked policy into closures."""
+    c = _Compiler()
+    for info in policy.derived:
+        c.derived[info.name] = c(info.value)
+    rules = tuple(
+        _Rule(r.id, r.cite, _static_title(c, r), _text(c, r.note), _block(c, r.body))
+        for r in policy.rules
+    )
+    outputs = tuple((o.name, c(o.value)) for o in policy.outputs)
+    labels = []
+    for output in policy.outputs:
+        text = _text(c, output.label)
+        label = text.render(State({}, None)) if text else Message(output.name, output.name)
+        labels.append((output.name, (label.zh, label.en)))
+    return CompiledPolicy(rules, outputs, tuple(labels))

@@ -1,0 +1,195 @@
+"""The exceptions titlerules raises on purpose.
+
+Everything derives from :class:`TitlerulesError`, so a caller that embeds the library can
+catch one class. Each error carries a stable ``code`` (listed in ``docs/errors.md``) and
+structured fields; ``str(error)`` is the message a person reads.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from .nodes import Span
+
+
+class TitlerulesError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+    code: str = "error"
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """The known name closest to ``name``, if one is close enough to be a likely typo."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+@attrs.frozen
+class Diagnostic:
+    """One problem found in a policy, located in its source."""
+
+    filename: str
+    line: int
+    column: int
+    message: str
+    code: str
+    severity: str = "error"
+    hint: str | None = None
+    source_line: str | None = None
+    end_column: int | None = None
+
+    def render(self) -> str:
+        """``file:line:col: severity: message``, then the source line with a caret."""
+        head = f"{self.filename}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        if self.hint:
+            head += f" (did you mean '{self.hint}'?)"
+        lines = [head]
+        if self.source_line is not None:
+            source = self.source_line.rstrip("\n").expandtabs(1)
+            pad = display_width(source[: max(self.column - 1, 0)])
+            width = 1
+            if self.end_column is not None and self.end_column > self.column:
+                width = max(display_width(source[self.column - 1 : self.end_column - 1]), 1)
+            lines.append(f"    {source}")
+            lines.append("    " + " " * pad + "^" + "~" * (width - 1))
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        """The diagnostic as JSON for editors and CI."""
+        return {
+            "file": self.filename,
+            "line": self.line,
+            "column": self.column,
+            "end_column": self.end_column,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class SourceText:
+    """A policy's text and file name, to build diagnostics that quote the source line."""
+
+    def __init__(self, text: str, filename: str) -> None:
+        self.text = text
+        self.filename = filename
+        self.lines = text.splitlines()
+
+    def line(self, number: int) -> str | None:
+        """The text of line ``number`` (1-based), if the source has it."""
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
+        return None
+
+    def diagnostic(
+        self,
+        line: int,
+        column: int,
+        message: str,
+        code: str,
+        hint: str | None = None,
+        end_column: int | None = None,
+        severity: str = "error",
+    ) -> Diagnostic:
+        """A diagnostic at ``line``:``column`` quoting the source line."""
+        return Diagnostic(
+            filename=self.filename,
+            line=line,
+            column=column,
+            message=message,
+            code=code,
+            severity=severity,
+            hint=hint,
+            source_line=self.line(line),
+            end_column=end_column,
+        )
+
+    def at(
+        self,
+        span: Span,
+        message: str,
+        code: str,
+        hint: str | None = None,
+        severity: str = "error",
+    ) -> Diagnostic:
+        """A diagnostic pointing at ``span`` (underlined when it stays on one line)."""
+        end = span.end_column if span.end_line == span.line else None
+        return self.diagnostic(span.line, span.column, message, code, hint, end, severity)
+
+
+class PolicyError(TitlerulesError):
+    """A policy that does not parse or does not check; carries every diagnostic found."""
+
+    code = "policy"
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        first = self.diagnostics[0] if self.diagnostics else None
+        self.code = first.code if first else "policy"
+        self.filename = first.filename if first else None
+        self.line = first.line if first else None
+        self.column = first.column if first else None
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+
+class PolicyNotFoundError(TitlerulesError):
+    """Neither a bundled policy nor a readable file has the given name."""
+
+    code = "policy-not-found"
+
+    def __init__(self, name: str, reason: str, known: Sequence[str] = ()) -> None:
+        self.name = name
+        hint = did_you_mean(name, known)
+        message = f"cannot load policy {name!r}: {reason}"
+        if hint:
+            message += f" (did you mean '{hint}'?)"
+        elif known:
+            message += f"; bundled policies: {', '.join(sorted(known))}"
+        super().__init__(message)
+
+
+@attrs.frozen
+class InputProblem:
+    """One place where an applicant document breaks the policy's schema."""
+
+    path: str
+    message: str
+    code: str
+
+    def render(self) -> str:
+        """``key.path: message``."""
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class InputError(TitlerulesError):
+    """An applicant document (or ``as_of``) that breaks the schema; names each key path."""
+
+    code = "input"
+
+    def __init__(self, problems: Sequence[InputProblem]) -> None:
+        self.problems = tuple(problems)
+        first = self.problems[0]
+        self.code = first.code
+        self.path = first.path
+        super().__init__("; ".join(p.render() for p in self.problems))
+
+
+class EvaluationError(TitlerulesError):
+    """A valid document that the policy cannot decide (e.g. no calendar data for a year)."""
+
+    code = "evaluation"
+
+    def __init__(self, message: str, code: str = "evaluation", where: str | None = None) -> None:
+        self.code = code
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)

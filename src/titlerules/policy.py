@@ -1,0 +1,170 @@
+"""Loading policies and evaluating documents: the library's front door.
+
+``load_policy`` runs the whole pipeline (parse, check, compile) once; ``Policy.evaluate``
+validates a document and evaluates it. A policy pickles as its source text and is
+rebuilt on unpickling, so it can be sent to worker processes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import ir
+from .checker import check
+from .compiler import CompiledPolicy, compile_policy
+from .decision import Decision, FrozenMap, Provenance, verdict_of
+from .errors import Diagnostic, InputError, InputProblem, PolicyError, PolicyNotFoundError
+from .parser import parse
+from .validation import Validator
+from .version import __version__
+
+POLICY_SUFFIX = ".policy"
+
+
+class Policy:
+    """A checked, compiled policy, ready to evaluate applicant documents.
+
+    Build one with :func:`load_policy` or :meth:`Policy.from_source`.
+    """
+
+    def __init__(self, checked: ir.CheckedPolicy) -> None:
+        self.checked = checked
+        self.compiled: CompiledPolicy = compile_policy(checked)
+        self.validator = Validator(checked.schema)
+        self.source_sha256 = hashlib.sha256(checked.source.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def from_source(cls, text: str, filename: str = "<policy>") -> Policy:
+        """Parse, check and compile policy text; raises :class:`PolicyError`."""
+        return cls(check(parse(text, filename), text))
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        return (Policy.from_source, (self.checked.source, self.checked.filename))
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.id!r} from {self.checked.filename}>"
+
+    @property
+    def id(self) -> str:
+        """The policy id from its header."""
+        return self.checked.id
+
+    @property
+    def output_labels(self) -> dict[str, tuple[str, str]]:
+        """Each output's label, Chinese and English (its name when it has none)."""
+        return dict(self.compiled.output_labels)
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """The ids of the top-level rules, in the order findings report them."""
+        return tuple(rule.id for rule in self.checked.rules)
+
+    def evaluate(
+        self, document: Any, as_of: datetime.date | str | None = None
+    ) -> Decision:
+        """Decide on one applicant document (a mapping, as parsed from JSON).
+
+        ``as_of`` is the day of the evaluation: deadlines before it have passed. Without
+        it, no deadline has passed. Raises :class:`InputError` for a document that breaks
+        the schema and :class:`EvaluationError` when the policy cannot decide.
+        """
+        day = _as_of(as_of)
+        normalised, warnings = self.validator.validate(document)
+        findings, outputs = self.compiled.run(normalised, day)
+        key = self.checked.key_field
+        return Decision(
+            applicant=normalised.get(key) if key else None,
+            policy=self.id,
+            verdict=verdict_of([f.outcome for f in findings]),
+            findings=findings,
+            outputs=FrozenMap(outputs),
+            as_of=day,
+            provenance=Provenance(self.source_sha256, document_sha256(document), __version__),
+            warnings=tuple(warnings),
+        )
+
+
+def document_sha256(document: Any) -> str:
+    """SHA-256 of the canonical JSON of a document (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _as_of(value: datetime.date | str | None) -> datetime.date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            if len(value) == 10:
+                return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InputError([InputProblem("as_of", f"expected a date as YYYY-MM-DD, got {value!r}", "type")])
+
+
+def bundled_policies() -> dict[str, str]:
+    """The policies shipped with the library: id -> source text."""
+    found: dict[str, str] = {}
+    package = resources.files("titlerules") / "policies"
+    if package.is_dir():
+        for entry in package.iterdir():
+            if entry.name.endswith(POLICY_SUFFIX):
+                found[entry.name[: -len(POLICY_SUFFIX)]] = entry.read_text(encoding="utf-8")
+    checkout = Path(__file__).resolve().parents[2] / "policy"
+    if not found and checkout.is_dir():
+        # Running from a source checkout without installing: read the repository's policy/.
+        for path in checkout.glob("*" + POLICY_SUFFIX):
+            found[path.stem] = path.read_text(encoding="utf-8")
+    return found
+
+
+def read_policy_file(path: str | os.PathLike[str]) -> str:
+    """The text of a policy file; undecodable bytes are a located :class:`PolicyError`."""
+    filename = os.fspath(path)
+    try:
+        data = Path(filename).read_bytes()
+    except IsADirectoryError:
+        raise PolicyNotFoundError(filename, "it is a directory") from None
+    except FileNotFoundError:
+        raise PolicyNotFoundError(filename, "no such file", list(bundled_policies())) from None
+    except OSError as error:
+        raise PolicyNotFoundError(filename, error.strerror or str(error)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        raise PolicyError(
+            [
+                Diagnostic(
+                    filename,
+                    line,
+                    column,
+                    f"the file is not UTF-8 (byte 0x{data[error.start]:02x}); save it as UTF-8",
+                    "encoding",
+                )
+            ]
+        ) from None
+
+
+def load_policy(name_or_path: str | os.PathLike[str]) -> Policy:
+    """Load a bundled policy by id (``"lishui-2021-crafts"``) or a ``.policy`` file by path."""
+    name = os.fspath(name_or_path)
+    looks_like_path = name.endswith(POLICY_SUFFIX) or os.sep in name or "/" in name
+    if looks_like_path or Path(name).is_file():
+        return Policy.from_source(read_policy_file(name), name)
+    bundled = bundled_policies()
+    if name not in bundled:
+        raise PolicyNotFoundError(name, "no bundled policy or file of that name", list(bundled))
+    return Policy.from_source(bundled[name], f"{name}{POLICY_SUFFIX}")
