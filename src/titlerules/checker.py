@@ -20,14 +20,12 @@ from . import valuetypes as t
 from .errors import Diagnostic, PolicyError, SourceText, did_you_mean
 from .runtime import FUNCTIONS, fold
 
-RESERVED_OUTPUTS = frozenset(
-    {"applicant", "policy", "verdict", "findings", "as_of", "provenance", "warnings", "error"}
-)
+RESERVED_OUTPUTS = frozenset({"applicant", "policy", "verdict", "findings", "as_of", "provenance", "warnings", "error"})
 BUILTIN_NAMES = ("as_of", "application_year")
 _ORDERING = ("<", "<=", ">", ">=")
 
 
-class _Unresolved(Exception):
+class _UnresolvedError(Exception):
     """A name that is not bound; the caller decides whether an enum member fits."""
 
 
@@ -61,19 +59,11 @@ class _Checker:
         self.problems: list[Diagnostic] = []
         decls = policy_file.declarations
         self.headers = [d for d in decls if isinstance(d, n.PolicyHeader)]
-        self.enum_decls = self._unique(
-            [d for d in decls if isinstance(d, n.EnumDecl)], "enum"
-        )
+        self.enum_decls = self._unique([d for d in decls if isinstance(d, n.EnumDecl)], "enum")
         self.type_decls = self._unique([d for d in decls if isinstance(d, n.TypeDecl)], "type")
-        self.param_decls = self._unique(
-            [d for d in decls if isinstance(d, n.ParamDecl)], "parameter"
-        )
-        self.table_decls = self._unique(
-            [d for d in decls if isinstance(d, n.TableDecl)], "table"
-        )
-        self.derived_decls = self._unique(
-            [d for d in decls if isinstance(d, n.LetDecl)], "derived fact"
-        )
+        self.param_decls = self._unique([d for d in decls if isinstance(d, n.ParamDecl)], "parameter")
+        self.table_decls = self._unique([d for d in decls if isinstance(d, n.TableDecl)], "table")
+        self.derived_decls = self._unique([d for d in decls if isinstance(d, n.LetDecl)], "derived fact")
         self.facts_decls = [d for d in decls if isinstance(d, n.FactsDecl)]
         self.clause_decls = [d for d in decls if isinstance(d, n.ClauseDecl)]
         self.rule_decls = [d for d in decls if isinstance(d, n.RuleDecl)]
@@ -92,9 +82,7 @@ class _Checker:
 
     # ---- bookkeeping -------------------------------------------------------------------
 
-    def error(
-        self, span: n.Span, message: str, code: str, hint: str | None = None
-    ) -> None:
+    def error(self, span: n.Span, message: str, code: str, hint: str | None = None) -> None:
         self.problems.append(self.source.at(span, message, code, hint))
 
     def _unique(self, decls: list[Any], kind: str) -> dict[str, Any]:
@@ -124,13 +112,9 @@ class _Checker:
         for kind, decls in groups:
             for decl in decls:
                 if decl.name in BUILTIN_NAMES:
-                    self.error(
-                        decl.span, f"'{decl.name}' is a built-in name; choose another", "reserved"
-                    )
+                    self.error(decl.span, f"'{decl.name}' is a built-in name; choose another", "reserved")
                 if decl.name in FUNCTIONS:
-                    self.error(
-                        decl.span, f"'{decl.name}' is a function of the language", "reserved"
-                    )
+                    self.error(decl.span, f"'{decl.name}' is a function of the language", "reserved")
                 if decl.name in seen and seen[decl.name][0] != kind:
                     other, span = seen[decl.name]
                     self.error(
@@ -185,9 +169,7 @@ class _Checker:
     def _header(self) -> n.PolicyHeader | None:
         if not self.headers:
             self.problems.append(
-                self.source.diagnostic(
-                    1, 1, 'a policy starts with a header: policy "id" { ... }', "no-header"
-                )
+                self.source.diagnostic(1, 1, 'a policy starts with a header: policy "id" { ... }', "no-header")
             )
             return None
         for extra in self.headers[1:]:
@@ -209,9 +191,7 @@ class _Checker:
                 self.error(member.span, f"'{member.name}' is listed twice in {decl.name}", "duplicate")
                 continue
             names.append(member.name)
-        labels = tuple(
-            next(m.label for m in decl.members if m.name == name) for name in names
-        )
+        labels = tuple(next(m.label for m in decl.members if m.name == name) for name in names)
         enum = t.EnumType(decl.name, tuple(names), labels, decl.ordered)
         self.enums[decl.name] = enum
         return enum
@@ -261,16 +241,15 @@ class _Checker:
                     self.error(expr.span, f"empty range {low}..{high}", "empty-range")
                 cls = t.IntegerType if expr.name == "integer" else t.NumberType
                 return cls(low, high)
-            return {"bool": t.BOOL, "string": t.STRING, "date": t.DATE}[expr.name]
+            simple: dict[str, t.Type] = {"bool": t.BOOL, "string": t.STRING, "date": t.DATE}
+            return simple[expr.name]
         if isinstance(expr, n.NamedTypeExpr):
             if expr.name in self.enum_decls:
                 return self._restrict(expr, self._enum(self.enum_decls[expr.name]))
             if expr.name in self.type_decls:
                 return self._restrict(expr, self._named_type(expr.name, expr.span))
             known = [*self.enum_decls, *self.type_decls, "bool", "integer", "number", "string", "date"]
-            self.error(
-                expr.span, f"unknown type '{expr.name}'", "unknown-type", did_you_mean(expr.name, known)
-            )
+            self.error(expr.span, f"unknown type '{expr.name}'", "unknown-type", did_you_mean(expr.name, known))
             return t.ANY
         if isinstance(expr, n.RecordTypeExpr):
             return self._record_body(expr, None)
@@ -316,9 +295,7 @@ class _Checker:
 
     def _source_of(self, span: n.Span) -> str:
         if span.line != span.end_line:
-            return " ".join(
-                (self.source.line(i) or "").strip() for i in range(span.line, span.end_line + 1)
-            )
+            return " ".join((self.source.line(i) or "").strip() for i in range(span.line, span.end_line + 1))
         return (self.source.line(span.line) or "")[span.column - 1 : span.end_column - 1]
 
     def _field(self, decl: n.FieldDecl, top_level: bool) -> t.Field:
@@ -353,8 +330,8 @@ class _Checker:
                 fields.append(field)
         keys = [f for f in fields if f.is_key]
         for extra in keys[1:]:
-            decl = next(d for fd in self.facts_decls for d in fd.fields if d.name == extra.name)
-            self.error(decl.span, "only one fact can be the applicant key", "key")
+            extra_decl = next(d for fd in self.facts_decls for d in fd.fields if d.name == extra.name)
+            self.error(extra_decl.span, "only one fact can be the applicant key", "key")
         return t.RecordType(None, tuple(fields))
 
     # ---- parameters, tables, derived facts ------------------------------------------------
@@ -462,7 +439,7 @@ class _Checker:
                 )
                 return None
             return entry.key
-        if isinstance(key_type, t.StringType) and not isinstance(entry.key, str) or entry.key_is_name:
+        if (isinstance(key_type, t.StringType) and not isinstance(entry.key, str)) or entry.key_is_name:
             if not isinstance(key_type, t.AnyType):
                 self.error(entry.span, f"a key of this table is a {key_type.describe()} literal", "type")
             return None
@@ -520,7 +497,7 @@ class _Checker:
                     f"rule '{decl.id}' cites no clause of the notice (add: cite \"...\")",
                     "no-cite",
                 )
-            for cite, span in zip(decl.cites, decl.cite_spans):
+            for cite, span in zip(decl.cites, decl.cite_spans, strict=True):
                 if clauses and cite not in clauses:
                     self.error(
                         span,
@@ -529,7 +506,7 @@ class _Checker:
                         did_you_mean(cite, clauses),
                     )
             if decl.body.title is None:
-                self.error(decl.span, f"rule '{decl.id}' has no title (add: title zh \"...\" en \"...\")", "no-title")
+                self.error(decl.span, f'rule \'{decl.id}\' has no title (add: title zh "..." en "...")', "no-title")
             body = self._block(decl.body, Scope(({},)), in_child=False)
             note = self._message(decl.note, Scope()) if decl.note else None
             rules.append(ir.Rule(decl.id, decl.cites, note, body, decl.span))
@@ -555,8 +532,7 @@ class _Checker:
                 if stmt.outcome == "exempt" and not in_child:
                     self.error(
                         stmt.span,
-                        "'exempt' is an outcome of a child (inside 'each' or 'child'); "
-                        "a rule uses 'not_applicable'",
+                        "'exempt' is an outcome of a child (inside 'each' or 'child'); a rule uses 'not_applicable'",
                         "outcome",
                     )
                 condition = self.expr(stmt.condition, scope, expect=t.BOOL)
@@ -722,7 +698,7 @@ class _Checker:
     def _e_Name(self, e: n.Name, scope: Scope, hint: t.Type | None) -> ir.Expr:
         try:
             return self._resolve(e, scope)
-        except _Unresolved:
+        except _UnresolvedError:
             pass
         member = self._enum_member(e.name, hint)
         if member is not None:
@@ -742,7 +718,7 @@ class _Checker:
         return ir.Const(None, t.ANY, e.span)
 
     def _resolve(self, e: n.Name, scope: Scope) -> ir.Expr:
-        """The binding of a bare name, or :class:`_Unresolved`."""
+        """The binding of a bare name, or :class:`_UnresolvedError`."""
         name = e.name
         local = scope.lookup(name)
         if local is not None:
@@ -773,7 +749,7 @@ class _Checker:
                 self.error(e.span, "'application_year' needs 'year' in the policy header", "unknown-name")
                 return ir.Const(None, t.ANY, e.span)
             return ir.Const(self.year, t.INTEGER, e.span)
-        raise _Unresolved(name)
+        raise _UnresolvedError(name)
 
     def _enum_member(self, name: str, hint: t.Type | None) -> t.EnumType | None:
         hint = t.strip_nullable(hint) if hint is not None else None
@@ -792,7 +768,7 @@ class _Checker:
             return False
         try:
             self._resolve_quietly(e, scope)
-        except _Unresolved:
+        except _UnresolvedError:
             return True
         return False
 
@@ -803,11 +779,9 @@ class _Checker:
         for names in (self.param_decls, self.table_decls, self.derived_decls, self.fact_fields):
             if name in names:
                 return
-        raise _Unresolved(name)
+        raise _UnresolvedError(name)
 
-    def _pair(
-        self, left: n.Expr, right: n.Expr, scope: Scope, item_of_right: bool = False
-    ) -> tuple[ir.Expr, ir.Expr]:
+    def _pair(self, left: n.Expr, right: n.Expr, scope: Scope, item_of_right: bool = False) -> tuple[ir.Expr, ir.Expr]:
         """Check two operands, letting a typed side resolve bare enum members on the other."""
         if self._bare_unresolved(left, scope) and not self._bare_unresolved(right, scope):
             r = self._expr(right, scope, None)
@@ -912,9 +886,7 @@ class _Checker:
             ctype = t.strip_nullable(collection.type)
             if not isinstance(ctype, (t.ListType, t.AnyType)):
                 self.error(e.right.span, f"'in' needs a list, not {ctype.describe()}", "type")
-            elif isinstance(ctype, t.ListType) and ctype.item is not None and not t.same_kind(
-                element.type, ctype.item
-            ):
+            elif isinstance(ctype, t.ListType) and ctype.item is not None and not t.same_kind(element.type, ctype.item):
                 self.error(
                     e.span,
                     f"{element.type.describe()} can never be in a {ctype.describe()}",
@@ -929,7 +901,11 @@ class _Checker:
                     self.error(
                         side.span,
                         f"'{e.op}' needs numbers, not {side.type.describe()}"
-                        + (" (dates use add_days, add_years, days_between)" if isinstance(side.type, t.DateType) else ""),
+                        + (
+                            " (dates use add_days, add_years, days_between)"
+                            if isinstance(side.type, t.DateType)
+                            else ""
+                        ),
                         "type",
                     )
             integral = all(isinstance(s.type, t.IntegerType) for s in (left, right)) and e.op != "/"
@@ -971,9 +947,7 @@ class _Checker:
 
     def _e_Test(self, e: n.Test, scope: Scope, hint: t.Type | None) -> ir.Expr:
         operand = self._expr(e.operand, scope, None)
-        if e.test in ("none", "not none") and not isinstance(
-            operand.type, (t.NullableType, t.AnyType, t.NoneType)
-        ):
+        if e.test in ("none", "not none") and not isinstance(operand.type, (t.NullableType, t.AnyType, t.NoneType)):
             self.error(
                 e.span,
                 f"{operand.type.describe()} is never none (declare it 'nullable')",

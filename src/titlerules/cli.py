@@ -30,13 +30,13 @@ DEFAULT_POLICY = "lishui-2021-crafts"
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
 
-class FileProblem(TitlerulesError):
+class InputFileError(TitlerulesError):
     """An input file that cannot be read."""
 
     code = "file"
 
 
-class _DuplicateKey(ValueError):
+class _DuplicateKeyError(ValueError):
     pass
 
 
@@ -44,7 +44,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _DuplicateKey(key)
+            raise _DuplicateKeyError(key)
         out[key] = value
     return out
 
@@ -53,7 +53,7 @@ def parse_json(text: str) -> Any:
     """Parse one JSON document; duplicate keys and malformed JSON are input errors."""
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
-    except _DuplicateKey as error:
+    except _DuplicateKeyError as error:
         raise InputError([InputProblem("", f"duplicate key {error.args[0]!r} in an object", "duplicate-key")]) from None
     except json.JSONDecodeError as error:
         raise InputError(
@@ -66,7 +66,7 @@ def parse_json(text: str) -> Any:
 class _Item:
     """One document to evaluate, or the error that stopped it being read."""
 
-    __slots__ = ("source", "document", "error")
+    __slots__ = ("document", "error", "source")
 
     def __init__(self, source: str, document: Any = None, error: InputError | None = None) -> None:
         self.source = source
@@ -78,13 +78,13 @@ def _open(path: str) -> IO[str]:
     if path == "-":
         return sys.stdin
     try:
-        return open(path, encoding="utf-8")  # noqa: SIM115 - closed by the reader
+        return open(path, encoding="utf-8")
     except IsADirectoryError:
-        raise FileProblem(f"{path}: is a directory") from None
+        raise InputFileError(f"{path}: is a directory") from None
     except FileNotFoundError:
-        raise FileProblem(f"{path}: no such file") from None
+        raise InputFileError(f"{path}: no such file") from None
     except OSError as error:
-        raise FileProblem(f"{path}: {error.strerror or error}") from None
+        raise InputFileError(f"{path}: {error.strerror or error}") from None
 
 
 def read_documents(path: str) -> Iterator[_Item]:
@@ -104,7 +104,7 @@ def read_documents(path: str) -> Iterator[_Item]:
                 first = (number, line)
                 break
         if first is None:
-            raise FileProblem(f"{name}: empty input, no document")
+            raise InputFileError(f"{name}: empty input, no document")
         jsonl = path.endswith(JSONL_SUFFIXES)
         if not jsonl:
             try:
@@ -133,7 +133,7 @@ def _lines(handle: IO[str], name: str) -> Iterator[tuple[int, str]]:
     try:
         yield from enumerate(handle, start=1)
     except UnicodeDecodeError as error:
-        raise FileProblem(f"{name}: not UTF-8 text ({error.reason})") from None
+        raise InputFileError(f"{name}: not UTF-8 text ({error.reason})") from None
 
 
 def _line_item(name: str, number: int, line: str) -> _Item:
@@ -286,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyNotFoundError as error:
         _fail(args, str(error))
         return EXIT_POLICY
-    except FileProblem as error:
+    except InputFileError as error:
         _fail(args, str(error))
         return EXIT_FILE
     except TitlerulesError as error:
@@ -297,12 +297,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("titlerules: interrupted", file=sys.stderr)
         return 130
-    except Exception:  # noqa: BLE001 - the CLI never shows a bare traceback
+    except Exception:
         if args.debug:
             traceback.print_exc()
         else:
             exc = sys.exc_info()[1]
-            print(f"titlerules: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+            print(
+                f"titlerules: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+                file=sys.stderr,
+            )
         return 70
 
 

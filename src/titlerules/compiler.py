@@ -31,7 +31,7 @@ class State:
     """One evaluation in progress: the document, ``as_of``, bound names and what the
     current finding has read so far."""
 
-    __slots__ = ("doc", "as_of", "facts", "missing", "locals", "derived")
+    __slots__ = ("as_of", "derived", "doc", "facts", "locals", "missing")
 
     def __init__(self, doc: dict[str, Any], as_of: datetime.date | None) -> None:
         self.doc = doc
@@ -110,6 +110,7 @@ def _fact(c: _Compiler, e: ir.Fact) -> Fn:
     name, path = e.name, (e.name,)
     fallback = e.default if e.has_default else UNKNOWN
     if _is_container(e.type):
+
         def container(s: State) -> Any:
             return Ref(s.doc.get(name, fallback), path)
 
@@ -443,7 +444,11 @@ def _elements(value: Any) -> tuple[Sequence[Any] | None, tuple[Any, ...] | None]
 
 def _quantify(c: _Compiler, e: ir.Quantify) -> Fn:
     iterable, body, var = c(e.iterable), c(e.body), e.var
-    wrap = _is_container(e.iterable.type.item) if isinstance(e.iterable.type, t.ListType) and e.iterable.type.item else False
+    wrap = (
+        _is_container(e.iterable.type.item)
+        if isinstance(e.iterable.type, t.ListType) and e.iterable.type.item
+        else False
+    )
     # each: a false element decides (false); any / no: a true element decides.
     decisive = e.quantifier != "each"
     negated = e.quantifier == "no"
@@ -715,7 +720,7 @@ class _Requirement:
             last_day = self.deadline(s) if self.deadline else UNKNOWN
             if done is UNKNOWN:
                 outcome = self._outstanding(s, last_day)
-                deadline = None if last_day is UNKNOWN else last_day
+                deadline = _day(last_day)
             elif last_day is UNKNOWN:
                 outcome = Outcome.UNKNOWN
             else:
@@ -730,7 +735,7 @@ class _Requirement:
                 else:
                     last_day = self.until(s) if self.until else UNKNOWN
                     outcome = self._outstanding(s, last_day)
-                    deadline = None if last_day is UNKNOWN else last_day
+                    deadline = _day(last_day)
             else:
                 outcome = Outcome.UNKNOWN
         if guard is UNKNOWN and outcome is not Outcome.PASS:
@@ -743,6 +748,10 @@ class _Requirement:
         if last_day is not UNKNOWN and s.as_of is not None and s.as_of > last_day:
             return Outcome.FAIL
         return Outcome.ACTION
+
+
+def _day(value: Any) -> datetime.date | None:
+    return value if isinstance(value, datetime.date) else None
 
 
 @attrs.frozen
@@ -823,8 +832,7 @@ class _Block:
             if outcome is None:
                 continue
             custom = requirement.messages.get(outcome)
-            message = custom.render(s) if custom is not None else None
-            decided.append((outcome, message, req_missing, deadline))
+            decided.append((outcome, custom.render(s) if custom else None, req_missing, deadline))
         children = self._children(s, finding_id, cite, title)
         for child in children:
             decided.append((child.outcome, child.message, list(child.missing), child.deadline))
@@ -906,10 +914,7 @@ def _block(c: _Compiler, block: ir.Block) -> _Block:
     return _Block(
         _text(c, block.title),
         tuple((let.name, c(let.value), let.shown) for let in block.lets),
-        tuple(
-            _Exception(Outcome(e.outcome), c(e.condition), _text(c, e.message))
-            for e in block.exceptions
-        ),
+        tuple(_Exception(Outcome(e.outcome), c(e.condition), _text(c, e.message)) for e in block.exceptions),
         tuple(_requirement(c, r) for r in block.requirements),
         tuple(_child(c, child) for child in block.children),
         _text(c, block.pass_message),
@@ -959,9 +964,7 @@ class CompiledPolicy:
     outputs: tuple[tuple[str, Fn], ...]
     output_labels: tuple[tuple[str, tuple[str, str]], ...]
 
-    def run(
-        self, doc: dict[str, Any], as_of: datetime.date | None
-    ) -> tuple[tuple[Finding, ...], dict[str, Any]]:
+    def run(self, doc: dict[str, Any], as_of: datetime.date | None) -> tuple[tuple[Finding, ...], dict[str, Any]]:
         """Evaluate a validated document: the findings in rule order and the outputs."""
         s = State(doc, as_of)
         findings = []
@@ -986,10 +989,7 @@ def compile_policy(policy: ir.CheckedPolicy) -> CompiledPolicy:
     c = _Compiler()
     for info in policy.derived:
         c.derived[info.name] = c(info.value)
-    rules = tuple(
-        _Rule(r.id, r.cite, _static_title(c, r), _text(c, r.note), _block(c, r.body))
-        for r in policy.rules
-    )
+    rules = tuple(_Rule(r.id, r.cite, _static_title(c, r), _text(c, r.note), _block(c, r.body)) for r in policy.rules)
     outputs = tuple((o.name, c(o.value)) for o in policy.outputs)
     labels = []
     for output in policy.outputs:

@@ -7,7 +7,7 @@ this layer: it says which fact each expression reads and which threshold it comp
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
@@ -265,32 +265,32 @@ class Interpolate:
     span: Span = attrs.field(eq=False)
 
 
-Expr = Union[
-    Const,
-    Param,
-    Fact,
-    GetField,
-    GetItem,
-    TableGet,
-    Local,
-    Derived,
-    AsOf,
-    CallFn,
-    Not,
-    Negate,
-    Logic,
-    Compare,
-    Arith,
-    Member,
-    Between,
-    TestValue,
-    MakeList,
-    MakeRecord,
-    Quantify,
-    Comprehension,
-    IfElse,
-    Interpolate,
-]
+Expr = (
+    Const
+    | Param
+    | Fact
+    | GetField
+    | GetItem
+    | TableGet
+    | Local
+    | Derived
+    | AsOf
+    | CallFn
+    | Not
+    | Negate
+    | Logic
+    | Compare
+    | Arith
+    | Member
+    | Between
+    | TestValue
+    | MakeList
+    | MakeRecord
+    | Quantify
+    | Comprehension
+    | IfElse
+    | Interpolate
+)
 
 
 # ---- policy structure ----------------------------------------------------------------------

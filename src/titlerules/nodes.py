@@ -8,7 +8,6 @@ parser builds these nodes; nothing after the parser ever sees a Lark tree.
 from __future__ import annotations
 
 import datetime
-from typing import Union
 
 import attrs
 
@@ -184,24 +183,24 @@ class Conditional:
     span: Span = attrs.field(eq=False)
 
 
-Expr = Union[
-    Literal,
-    Template,
-    Name,
-    FieldAccess,
-    Index,
-    Call,
-    Unary,
-    Binary,
-    Logical,
-    InRange,
-    Test,
-    ListExpr,
-    RecordExpr,
-    Quantified,
-    Comprehension,
-    Conditional,
-]
+Expr = (
+    Literal
+    | Template
+    | Name
+    | FieldAccess
+    | Index
+    | Call
+    | Unary
+    | Binary
+    | Logical
+    | InRange
+    | Test
+    | ListExpr
+    | RecordExpr
+    | Quantified
+    | Comprehension
+    | Conditional
+)
 
 
 # ---- types of the fact schema ---------------------------------------------------------
@@ -260,9 +259,7 @@ class NullableTypeExpr:
     span: Span = attrs.field(eq=False)
 
 
-TypeExpr = Union[
-    PrimitiveTypeExpr, NamedTypeExpr, RecordTypeExpr, ListTypeExpr, MapTypeExpr, NullableTypeExpr
-]
+TypeExpr = PrimitiveTypeExpr | NamedTypeExpr | RecordTypeExpr | ListTypeExpr | MapTypeExpr | NullableTypeExpr
 
 
 @attrs.frozen
@@ -460,7 +457,7 @@ class NamedChild:
     span: Span = attrs.field(eq=False)
 
 
-Statement = Union[LetDecl, ShowStmt, RequireStmt, ExceptionStmt, EachChild, NamedChild]
+Statement = LetDecl | ShowStmt | RequireStmt | ExceptionStmt | EachChild | NamedChild
 
 
 @attrs.frozen
@@ -475,18 +472,18 @@ class RuleDecl:
     cite_spans: tuple[Span, ...] = attrs.field(eq=False)
 
 
-Declaration = Union[
-    PolicyHeader,
-    EnumDecl,
-    TypeDecl,
-    FactsDecl,
-    ParamDecl,
-    TableDecl,
-    LetDecl,
-    ClauseDecl,
-    RuleDecl,
-    OutputDecl,
-]
+Declaration = (
+    PolicyHeader
+    | EnumDecl
+    | TypeDecl
+    | FactsDecl
+    | ParamDecl
+    | TableDecl
+    | LetDecl
+    | ClauseDecl
+    | RuleDecl
+    | OutputDecl
+)
 
 
 @attrs.frozen

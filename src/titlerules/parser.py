@@ -17,7 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.tree import Meta
 
 from . import nodes as n
-from .errors import PolicyError, SourceText
+from .errors import Diagnostic, PolicyError, SourceText
 
 _TERMINAL_NAMES = {
     "NAME": "a name",
@@ -44,9 +44,7 @@ def _lark() -> Lark:
 
 def _span(meta: Meta | Token) -> n.Span:
     if isinstance(meta, Token):
-        return n.Span(
-            meta.line or 0, meta.column or 0, meta.end_line or 0, meta.end_column or 0
-        )
+        return n.Span(meta.line or 0, meta.column or 0, meta.end_line or 0, meta.end_column or 0)
     if getattr(meta, "empty", True):
         return n.NO_SPAN
     return n.Span(meta.line, meta.column, meta.end_line, meta.end_column)
@@ -75,7 +73,8 @@ def _describe_expected(parser: Lark, expected: set[str]) -> str:
 
 def _syntax_diagnostic(source: SourceText, error: UnexpectedInput, parser: Lark) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
-        char = source.text[error.pos_in_stream] if error.pos_in_stream < len(source.text) else ""
+        pos = error.pos_in_stream or 0
+        char = source.text[pos] if pos < len(source.text) else ""
         message = f"unexpected character {char!r}"
         if char == '"':
             message = "unterminated string (a string must close on the line it opens)"
@@ -85,9 +84,7 @@ def _syntax_diagnostic(source: SourceText, error: UnexpectedInput, parser: Lark)
         line = len(lines)
         column = len(lines[-1]) + 1
         expected = _describe_expected(parser, set(error.expected))
-        return source.diagnostic(
-            line, column, f"unexpected end of file; expected {expected}", "syntax"
-        )
+        return source.diagnostic(line, column, f"unexpected end of file; expected {expected}", "syntax")
     assert isinstance(error, UnexpectedToken)
     token = error.token
     if token.type == "$END":
@@ -185,33 +182,24 @@ class _Builder(Transformer[Token, Any]):
 
     def _interpolation(self, text: str, line: int, column: int) -> n.Expr | None:
         if not text.strip():
-            self.problems.append(
-                self.source.diagnostic(line, column, "empty '{}' in a string", "syntax")
-            )
+            self.problems.append(self.source.diagnostic(line, column, "empty '{}' in a string", "syntax"))
             return None
         try:
             tree = _lark().parse(text, start="interpolation")
         except UnexpectedInput as error:
             inner = _syntax_diagnostic(SourceText(text, self.source.filename), error, _lark())
-            self.problems.append(
-                self.source.diagnostic(
-                    line, column + inner.column - 1, inner.message, "syntax"
-                )
-            )
+            self.problems.append(self.source.diagnostic(line, column + inner.column - 1, inner.message, "syntax"))
             return None
         builder = _Builder(SourceText(text, self.source.filename))
         expr: n.Expr = builder.transform(tree)
         self.problems.extend(builder.problems)
-        return _shift(expr, line - 1, column - 1)
+        shifted: n.Expr = _shift(expr, line - 1, column - 1)
+        return shifted
 
     def _plain(self, token: Token) -> str:
         template = self._template(token)
         if any(not isinstance(p, str) for p in template.parts):
-            self.problems.append(
-                self.source.at(
-                    template.span, "this string cannot interpolate '{...}'", "syntax"
-                )
-            )
+            self.problems.append(self.source.at(template.span, "this string cannot interpolate '{...}'", "syntax"))
         return "".join(p for p in template.parts if isinstance(p, str))
 
     def _joined(self, tokens: list[Token]) -> n.Template:
@@ -224,9 +212,7 @@ class _Builder(Transformer[Token, Any]):
                 else:
                     parts.append(part)
         first, last = templates[0].span, templates[-1].span
-        return n.Template(
-            tuple(parts), n.Span(first.line, first.column, last.end_line, last.end_column)
-        )
+        return n.Template(tuple(parts), n.Span(first.line, first.column, last.end_line, last.end_column))
 
     # ---- file structure -----------------------------------------------------------
 
@@ -250,9 +236,7 @@ class _Builder(Transformer[Token, Any]):
         fields: dict[str, Any] = {}
         for kind, value, span in children[1:]:
             if kind in fields:
-                self.problems.append(
-                    self.source.at(span, f"'{kind}' is given twice in the header", "duplicate")
-                )
+                self.problems.append(self.source.at(span, f"'{kind}' is given twice in the header", "duplicate"))
             fields[kind] = value
         return n.PolicyHeader(
             ident,
@@ -390,9 +374,7 @@ class _Builder(Transformer[Token, Any]):
         return "integer"
 
     @v_args(meta=True, inline=True)
-    def table_entry(
-        self, meta: Meta, key: tuple[str | int, bool, n.Span], value: n.Expr
-    ) -> n.TableEntry:
+    def table_entry(self, meta: Meta, key: tuple[str | int, bool, n.Span], value: n.Expr) -> n.TableEntry:
         return n.TableEntry(key[0], key[1], value, key[2])
 
     @v_args(inline=True)
@@ -444,9 +426,7 @@ class _Builder(Transformer[Token, Any]):
         return ("unchecked", text)
 
     @v_args(meta=True, inline=True)
-    def output_decl(
-        self, meta: Meta, name: Token, label: n.Text | None, value: n.Expr
-    ) -> n.OutputDecl:
+    def output_decl(self, meta: Meta, name: Token, label: n.Text | None, value: n.Expr) -> n.OutputDecl:
         return n.OutputDecl(str(name), label, value, _span(name))
 
     # ---- rules --------------------------------------------------------------------
@@ -463,9 +443,7 @@ class _Builder(Transformer[Token, Any]):
                 cite_spans.extend(stmt[2])
             elif isinstance(stmt, tuple) and stmt[0] == "note":
                 if note is not None:
-                    self.problems.append(
-                        self.source.at(stmt[1].span, "a rule has one 'note'", "duplicate")
-                    )
+                    self.problems.append(self.source.at(stmt[1].span, "a rule has one 'note'", "duplicate"))
                 note = stmt[1]
         body = self._block(stmts, _span(meta))
         return n.RuleDecl(str(name), tuple(cites), note, body, _span(name), tuple(cite_spans))
@@ -483,9 +461,7 @@ class _Builder(Transformer[Token, Any]):
                     title = value
                 elif kind == "pass":
                     if pass_message is not None:
-                        self.problems.append(
-                            self.source.at(value.span, "'pass' message is given twice", "duplicate")
-                        )
+                        self.problems.append(self.source.at(value.span, "'pass' message is given twice", "duplicate"))
                     pass_message = value
             else:
                 statements.append(stmt)
@@ -512,9 +488,7 @@ class _Builder(Transformer[Token, Any]):
         condition, by, when, else_clause, *messages = children
         else_action = else_clause is not None
         until = else_clause[0] if else_clause else None
-        return n.RequireStmt(
-            condition, by, when, else_action, until, tuple(messages), _span(meta)
-        )
+        return n.RequireStmt(condition, by, when, else_action, until, tuple(messages), _span(meta))
 
     @v_args(inline=True)
     def by_clause(self, expr: n.Expr) -> n.Expr:
@@ -543,9 +517,7 @@ class _Builder(Transformer[Token, Any]):
     exc_outcome = req_outcome
 
     @v_args(meta=True, inline=True)
-    def exception_stmt(
-        self, meta: Meta, outcome: str, condition: n.Expr, text: n.Text | None
-    ) -> n.ExceptionStmt:
+    def exception_stmt(self, meta: Meta, outcome: str, condition: n.Expr, text: n.Text | None) -> n.ExceptionStmt:
         return n.ExceptionStmt(outcome, condition, text, _span(meta))
 
     @v_args(meta=True)
@@ -565,9 +537,7 @@ class _Builder(Transformer[Token, Any]):
         return n.Conditional(c, a, b, _span(meta))
 
     @v_args(meta=True, inline=True)
-    def quantified(
-        self, meta: Meta, quantifier: str, var: Token, iterable: n.Expr, body: n.Expr
-    ) -> n.Expr:
+    def quantified(self, meta: Meta, quantifier: str, var: Token, iterable: n.Expr, body: n.Expr) -> n.Expr:
         return n.Quantified(quantifier, str(var), iterable, body, _span(meta))
 
     @v_args(inline=True)
@@ -575,9 +545,7 @@ class _Builder(Transformer[Token, Any]):
         return str(token)
 
     @v_args(meta=True, inline=True)
-    def comprehension(
-        self, meta: Meta, element: n.Expr, var: Token, iterable: n.Expr, cond: n.Expr | None
-    ) -> n.Expr:
+    def comprehension(self, meta: Meta, element: n.Expr, var: Token, iterable: n.Expr, cond: n.Expr | None) -> n.Expr:
         return n.Comprehension(element, str(var), iterable, cond, _span(meta))
 
     @v_args(meta=True)
@@ -678,9 +646,7 @@ class _Builder(Transformer[Token, Any]):
         try:
             value = datetime.date.fromisoformat(str(token))
         except ValueError:
-            self.problems.append(
-                self.source.at(_span(token), f"{token} is not a calendar date", "bad-date")
-            )
+            self.problems.append(self.source.at(_span(token), f"{token} is not a calendar date", "bad-date"))
             value = datetime.date(1, 1, 1)
         return n.Literal(value, _span(token))
 
@@ -717,9 +683,7 @@ class _Builder(Transformer[Token, Any]):
         seen: set[str] = set()
         for key, value in pairs:
             if key in seen:
-                self.problems.append(
-                    self.source.at(value.span, f"field '{key}' is given twice", "duplicate")
-                )
+                self.problems.append(self.source.at(value.span, f"field '{key}' is given twice", "duplicate"))
             seen.add(key)
         return n.RecordExpr(pairs, _span(meta))
 

@@ -65,9 +65,7 @@ class Policy:
         """The ids of the top-level rules, in the order findings report them."""
         return tuple(rule.id for rule in self.checked.rules)
 
-    def evaluate(
-        self, document: Any, as_of: datetime.date | str | None = None
-    ) -> Decision:
+    def evaluate(self, document: Any, as_of: datetime.date | str | None = None) -> Decision:
         """Decide on one applicant document (a mapping, as parsed from JSON).
 
         ``as_of`` is the day of the evaluation: deadlines before it have passed. Without

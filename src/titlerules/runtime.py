@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
-import chinese_calendar
+import chinese_calendar  # type: ignore[import-untyped]
 
 from . import ir
 from . import valuetypes as t
@@ -45,7 +45,7 @@ class Ref:
     """A record, list or map read from the document, with the key path it was read at,
     so that reading one of its fields can report which fact was used."""
 
-    __slots__ = ("value", "path")
+    __slots__ = ("path", "value")
 
     def __init__(self, value: Any, path: tuple[str | int, ...] | None) -> None:
         self.value = value
@@ -55,7 +55,7 @@ class Ref:
         return f"Ref({self.value!r}, {self.path!r})"
 
     def __eq__(self, other: object) -> bool:
-        return unwrap(self) == unwrap(other)
+        return bool(unwrap(self) == unwrap(other))
 
     def __hash__(self) -> int:
         return hash(self.path)
@@ -145,7 +145,7 @@ def _fixed(*params: type, result: t.Type) -> Signature:
     def signature(args: tuple[t.Type, ...]) -> tuple[t.Type, str | None]:
         if len(args) != len(params):
             return result, f"takes {len(params)} argument(s), got {len(args)}"
-        for i, (arg, param) in enumerate(zip(args, params), start=1):
+        for i, (arg, param) in enumerate(zip(args, params, strict=True), start=1):
             arg = t.strip_nullable(arg)
             if isinstance(arg, t.AnyType):
                 continue

@@ -64,17 +64,13 @@ class Validator:
         problems: list[InputProblem] = []
         warnings: list[str] = []
         if not isinstance(document, Mapping):
-            raise InputError(
-                [InputProblem("", f"expected a JSON object, got {describe_json(document)}", "not-object")]
-            )
+            raise InputError([InputProblem("", f"expected a JSON object, got {describe_json(document)}", "not-object")])
         normalised = self._record(document, self.schema, "", problems, warnings)
         if problems:
             raise InputError(problems)
         return normalised, warnings
 
-    def _value(
-        self, value: Any, type_: t.Type, path: str, problems: list[InputProblem], warnings: list[str]
-    ) -> Any:
+    def _value(self, value: Any, type_: t.Type, path: str, problems: list[InputProblem], warnings: list[str]) -> Any:
         if isinstance(type_, t.NullableType):
             if value is None:
                 return None
@@ -125,9 +121,7 @@ class Validator:
             return out
         return value
 
-    def _number(
-        self, value: Any, type_: t.IntegerType | t.NumberType, path: str, problems: list[InputProblem]
-    ) -> Any:
+    def _number(self, value: Any, type_: t.IntegerType | t.NumberType, path: str, problems: list[InputProblem]) -> Any:
         integral = isinstance(type_, t.IntegerType)
         what = "an integer" if integral else "a number"
         bounds = []
@@ -141,9 +135,7 @@ class Validator:
             problems.append(InputProblem(path, f"expected {expected}, got {describe_json(value)}", "type"))
             return UNKNOWN
         if isinstance(value, float) and not math.isfinite(value):
-            problems.append(
-                InputProblem(path, f"expected a finite number, got {describe_json(value)}", "not-finite")
-            )
+            problems.append(InputProblem(path, f"expected a finite number, got {describe_json(value)}", "not-finite"))
             return UNKNOWN
         if (type_.low is not None and value < type_.low) or (type_.high is not None and value > type_.high):
             problems.append(InputProblem(path, f"expected {expected}, got {describe_json(value)}", "range"))
@@ -176,12 +168,8 @@ class Validator:
             state = State({}, None)
             state.locals = {f.name: out.get(f.name, UNKNOWN) for f in type_.fields}
             if invariant(state) is False:
-                shown = ", ".join(
-                    f"{f.name} {describe_json(value[f.name])}" for f in type_.fields if f.name in value
-                )
-                problems.append(
-                    InputProblem(path, f"expected {type_.invariant_text}, got {shown}", "invariant")
-                )
+                shown = ", ".join(f"{f.name} {describe_json(value[f.name])}" for f in type_.fields if f.name in value)
+                problems.append(InputProblem(path, f"expected {type_.invariant_text}, got {shown}", "invariant"))
         return {k: v for k, v in out.items() if v is not UNKNOWN}
 
 

@@ -6,7 +6,7 @@ the fact schema (a :class:`RecordType`) to check and normalise applicant documen
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
@@ -176,20 +176,20 @@ class NullableType:
         return f"nullable {self.inner.describe()}"
 
 
-Type = Union[
-    BoolType,
-    IntegerType,
-    NumberType,
-    StringType,
-    DateType,
-    NoneType,
-    AnyType,
-    EnumType,
-    RecordType,
-    ListType,
-    MapType,
-    NullableType,
-]
+Type = (
+    BoolType
+    | IntegerType
+    | NumberType
+    | StringType
+    | DateType
+    | NoneType
+    | AnyType
+    | EnumType
+    | RecordType
+    | ListType
+    | MapType
+    | NullableType
+)
 
 BOOL = BoolType()
 INTEGER = IntegerType()
@@ -250,8 +250,7 @@ def assignable(value: Type, target: Type) -> bool:
         if target.name is not None and value.name == target.name:
             return True
         return all(
-            (f := value.field(t.name)) is not None and assignable(f.type, t.type)
-            for t in target.fields
+            (f := value.field(t.name)) is not None and assignable(f.type, t.type) for t in target.fields
         ) and len(value.fields) == len(target.fields)
     if isinstance(target, EnumType):
         return isinstance(value, EnumType) and value.name == target.name
