@@ -200,15 +200,11 @@ def _case(entry: Any, documents: Mapping[str, Any], filename: str) -> Case:
     )
 
 
-def find_finding(decision: Decision, finding_id: str) -> Finding | None:
-    """The finding with this id, a top-level rule or a child (``rule.child``)."""
-    stack = list(decision.findings)
-    while stack:
-        finding = stack.pop()
-        if finding.rule == finding_id:
-            return finding
-        stack.extend(finding.children)
-    return None
+def _finding(decision: Decision, finding_id: str) -> Finding | None:
+    try:
+        return decision.finding(finding_id)
+    except KeyError:
+        return None
 
 
 def check_case(policy: Policy, case: Case) -> list[str]:
@@ -227,7 +223,7 @@ def check_case(policy: Policy, case: Case) -> list[str]:
     if case.verdict is not None and decision.verdict != case.verdict:
         problems.append(f"verdict: expected {case.verdict}, got {decision.verdict}")
     for finding_id, expected in case.outcomes.items():
-        finding = find_finding(decision, finding_id)
+        finding = _finding(decision, finding_id)
         if finding is None:
             problems.append(f"{finding_id}: no such finding")
         elif finding.outcome != expected:
@@ -240,7 +236,7 @@ def check_case(policy: Policy, case: Case) -> list[str]:
         elif produced[name] != expected:
             problems.append(f"output {name}: expected {expected!r}, got {produced[name]!r}")
     for finding_id, text in case.messages.items():
-        finding = find_finding(decision, finding_id)
+        finding = _finding(decision, finding_id)
         if finding is None:
             problems.append(f"{finding_id}: no such finding")
         elif text not in finding.message.zh and text not in finding.message.en:

@@ -113,8 +113,6 @@ class _Checker:
             for decl in decls:
                 if decl.name in BUILTIN_NAMES:
                     self.error(decl.span, f"'{decl.name}' is a built-in name; choose another", "reserved")
-                if decl.name in FUNCTIONS:
-                    self.error(decl.span, f"'{decl.name}' is a function of the language", "reserved")
                 if decl.name in seen and seen[decl.name][0] != kind:
                     other, span = seen[decl.name]
                     self.error(
@@ -358,20 +356,14 @@ class _Checker:
             return None
 
     def _table(self, decl: n.TableDecl) -> ir.TableInfo:
-        if decl.key_type == "string":
-            key_type: t.Type = t.STRING
-        elif decl.key_type == "integer":
+        key_type = self._type(decl.key_type)
+        if isinstance(key_type, t.IntegerType):
             key_type = t.INTEGER
-        elif decl.key_type in self.enum_decls:
-            key_type = self._enum(self.enum_decls[decl.key_type])
-        elif isinstance(self.types.get(decl.key_type), t.EnumType):
-            key_type = self.types[decl.key_type]
-        else:
+        elif not isinstance(key_type, (t.EnumType, t.StringType, t.AnyType)):
             self.error(
-                decl.span,
-                f"a table is keyed by an enum, string or integer, not '{decl.key_type}'",
-                "unknown-type",
-                did_you_mean(decl.key_type, [*self.enum_decls, *self.type_decls, "string", "integer"]),
+                decl.key_type.span,
+                f"a table is keyed by an enum, string or integer, not {key_type.describe()}",
+                "type",
             )
             key_type = t.ANY
         entries: list[tuple[Any, Any]] = []
@@ -809,14 +801,15 @@ class _Checker:
         record = t.strip_nullable(obj.type)
         if isinstance(record, t.AnyType):
             return ir.Const(None, t.ANY, e.span)
+        subject = _path_of(e.obj) or record.describe()
         if not isinstance(record, t.RecordType):
-            self.error(e.span, f"{record.describe()} has no fields (reading '.{e.name}')", "type")
+            self.error(e.span, f"{subject} is {record.describe()}, which has no fields (reading '.{e.name}')", "type")
             return ir.Const(None, t.ANY, e.span)
         field = record.field(e.name)
         if field is None:
             self.error(
                 e.span,
-                f"{record.describe()} has no field '{e.name}'",
+                f"{subject} has no field '{e.name}'",
                 "unknown-field",
                 did_you_mean(e.name, [f.name for f in record.fields]),
             )
@@ -1020,6 +1013,16 @@ class _Checker:
             )
             merged = t.ANY
         return ir.IfElse(condition, then, otherwise, merged, e.span)
+
+
+def _path_of(e: n.Expr) -> str | None:
+    """``a.b.c`` for a chain of names and fields, to name it in a message."""
+    if isinstance(e, n.Name):
+        return e.name
+    if isinstance(e, n.FieldAccess):
+        base = _path_of(e.obj)
+        return f"{base}.{e.name}" if base else None
+    return None
 
 
 def member_const(enum: t.EnumType, member: str, span: n.Span) -> ir.Const:

@@ -90,8 +90,9 @@ def _open(path: str) -> IO[str]:
 def read_documents(path: str) -> Iterator[_Item]:
     """The documents in a file: a JSON document, or JSON Lines (one document a line).
 
-    A ``.jsonl``/``.ndjson`` file is JSON Lines. Otherwise, a file whose first non-blank
-    line is a complete JSON value is read as JSON Lines, and any other as one document.
+    A ``.jsonl``/``.ndjson`` file is JSON Lines and a ``.json`` file one document. Any
+    other file, and stdin, is JSON Lines when its first non-blank line is a complete JSON
+    value, and one document otherwise.
     Lines are read one at a time, so a JSON Lines file of any length streams.
     """
     handle = _open(path)
@@ -106,7 +107,7 @@ def read_documents(path: str) -> Iterator[_Item]:
         if first is None:
             raise InputFileError(f"{name}: empty input, no document")
         jsonl = path.endswith(JSONL_SUFFIXES)
-        if not jsonl:
+        if not jsonl and not path.endswith(".json"):
             try:
                 json.loads(first[1])
                 jsonl = True

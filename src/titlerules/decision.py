@@ -175,10 +175,14 @@ class Decision:
     warnings: tuple[str, ...] = ()
 
     def finding(self, rule: str) -> Finding:
-        """The finding of the rule with id ``rule``; ``KeyError`` if there is none."""
-        for finding in self.findings:
+        """The finding with id ``rule``: a top-level rule (``fee``) or a child
+        (``continuing_education.2020``); ``KeyError`` if there is none."""
+        stack = list(self.findings)
+        while stack:
+            finding = stack.pop(0)
             if finding.rule == rule:
                 return finding
+            stack.extend(finding.children)
         raise KeyError(rule)
 
     @property

@@ -348,7 +348,7 @@ class TableDecl:
     """``table name by KeyType { key: value ... [else value] }``."""
 
     name: str
-    key_type: str
+    key_type: TypeExpr
     entries: tuple[TableEntry, ...]
     otherwise: Expr | None
     span: Span = attrs.field(eq=False)

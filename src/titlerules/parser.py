@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from typing import Any
 
 import attrs
@@ -42,6 +43,27 @@ def _lark() -> Lark:
     )
 
 
+_NAME = re.compile(r"[^\W\d]\w*")
+
+
+def _keyword_as_name(error: UnexpectedInput) -> bool:
+    """Resume a parse where a keyword stands in a name's place (a fact called ``title``).
+
+    The contextual lexer picks terminals from the parser state before reductions;
+    after an expression, LALR's merged lookaheads let a rule keyword win over a name
+    that the parser, once reduced, needs. Such a token is fed again as a name.
+    """
+    if (
+        isinstance(error, UnexpectedToken)
+        and error.token.type != "NAME"
+        and "NAME" in error.expected
+        and _NAME.fullmatch(str(error.token))
+    ):
+        error.interactive_parser.feed_token(Token.new_borrow_pos("NAME", str(error.token), error.token))
+        return True
+    return False
+
+
 def _span(meta: Meta | Token) -> n.Span:
     if isinstance(meta, Token):
         return n.Span(meta.line or 0, meta.column or 0, meta.end_line or 0, meta.end_column or 0)
@@ -50,8 +72,16 @@ def _span(meta: Meta | Token) -> n.Span:
     return n.Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
+_EXPRESSION_START = {"NAME", "INT", "STRING", "DATE", "DECIMAL"}
+
+
 def _describe_expected(parser: Lark, expected: set[str]) -> str:
     names = []
+    if expected >= _EXPRESSION_START:
+        # Listing every token that can start an expression says less than this.
+        names.append("an expression")
+        expected = {e for e in expected if e not in _EXPRESSION_START}
+        expected -= {name for name in expected if _is_expression_keyword(parser, name)}
     for name in sorted(expected):
         if name in _TERMINAL_NAMES:
             names.append(_TERMINAL_NAMES[name])
@@ -66,16 +96,41 @@ def _describe_expected(parser: Lark, expected: set[str]) -> str:
         else:
             names.append(name.lower())
     names = sorted(set(names))
-    if len(names) > 8:
-        return ", ".join(names[:8]) + f" or one of {len(names) - 8} more"
+    if len(names) > 14:
+        return ", ".join(names[:14]) + f" or one of {len(names) - 14} other tokens"
     return " or ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+_EXPRESSION_KEYWORDS = {"(", "[", "{", "-", "not", "if", "each", "any", "no", "true", "false", "none"}
+
+
+def _is_expression_keyword(parser: Lark, name: str) -> bool:
+    try:
+        pattern = parser.get_terminal(name).pattern
+    except KeyError:
+        return False
+    return pattern.type == "str" and pattern.value in _EXPRESSION_KEYWORDS
+
+
+def _character_hint(char: str) -> str:
+    """What to type instead of a character the language does not use outside strings."""
+    code = ord(char) if char else 0
+    if 0xFF01 <= code <= 0xFF5E:
+        return f" (a full-width character; type the ASCII {chr(code - 0xFEE0)!r})"
+    if char == "\u3000":
+        return " (a full-width space; type an ASCII space)"
+    if char in "“”":
+        return ' (strings are written between ASCII double quotes ")'
+    if char in "、。":
+        return " (Chinese punctuation belongs inside strings)"
+    return ""
 
 
 def _syntax_diagnostic(source: SourceText, error: UnexpectedInput, parser: Lark) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
         pos = error.pos_in_stream or 0
         char = source.text[pos] if pos < len(source.text) else ""
-        message = f"unexpected character {char!r}"
+        message = f"unexpected character {char!r}{_character_hint(char)}"
         if char == '"':
             message = "unterminated string (a string must close on the line it opens)"
         return source.diagnostic(error.line, error.column, message, "syntax")
@@ -185,7 +240,7 @@ class _Builder(Transformer[Token, Any]):
             self.problems.append(self.source.diagnostic(line, column, "empty '{}' in a string", "syntax"))
             return None
         try:
-            tree = _lark().parse(text, start="interpolation")
+            tree = _lark().parse(text, start="interpolation", on_error=_keyword_as_name)
         except UnexpectedInput as error:
             inner = _syntax_diagnostic(SourceText(text, self.source.filename), error, _lark())
             self.problems.append(self.source.diagnostic(line, column + inner.column - 1, inner.message, "syntax"))
@@ -363,15 +418,18 @@ class _Builder(Transformer[Token, Any]):
         name, key_type, *entries, otherwise = children
         return n.TableDecl(str(name), key_type, tuple(entries), otherwise, _span(name))
 
-    @v_args(inline=True)
-    def table_key_type(self, name: Token) -> str:
-        return str(name)
+    def table_key_type(self, names: list[Token]) -> n.TypeExpr:
+        name, *members = names
+        listed = tuple(str(m) for m in members if m is not None)
+        return n.NamedTypeExpr(str(name), listed or None, _span(name))
 
-    def string_key(self, _: list[Any]) -> str:
-        return "string"
+    @v_args(meta=True)
+    def string_key(self, meta: Meta, _: list[Any]) -> n.TypeExpr:
+        return n.PrimitiveTypeExpr("string", None, None, _span(meta))
 
-    def integer_key(self, _: list[Any]) -> str:
-        return "integer"
+    @v_args(meta=True)
+    def integer_key(self, meta: Meta, _: list[Any]) -> n.TypeExpr:
+        return n.PrimitiveTypeExpr("integer", None, None, _span(meta))
 
     @v_args(meta=True, inline=True)
     def table_entry(self, meta: Meta, key: tuple[str | int, bool, n.Span], value: n.Expr) -> n.TableEntry:
@@ -721,7 +779,7 @@ def parse(text: str, filename: str = "<policy>") -> n.PolicyFile:
     source = SourceText(text, filename)
     parser = _lark()
     try:
-        tree = parser.parse(text, start="start")
+        tree = parser.parse(text, start="start", on_error=_keyword_as_name)
     except UnexpectedInput as error:
         raise PolicyError([_syntax_diagnostic(source, error, parser)]) from None
     builder = _Builder(source)
