@@ -193,7 +193,7 @@ def test_cli_reports_policy_errors_without_traceback(tmp_path: Path, kind: str, 
     document = tmp_path / "doc.json"
     document.write_text('{"id": "x"}', encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "titlerules.cli", "evaluate", "--policy", str(policy), str(document)],
+        [sys.executable, "-m", "titlerules", "evaluate", "--policy", str(policy), str(document)],
         capture_output=True,
         text=True,
         check=False,

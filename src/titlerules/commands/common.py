@@ -1,0 +1,24 @@
+"""What the subcommands share: exit codes and argument types."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+
+EXIT_OK = 0
+EXIT_REJECTED = 1  # some document was rejected (input or evaluation error); the rest were decided
+EXIT_USAGE = 2  # bad command line
+EXIT_POLICY = 3  # the policy cannot be loaded or does not check
+EXIT_FILE = 4  # an input file cannot be read
+EXIT_INTERNAL = 70  # a bug: reported in one line, traceback with --debug
+EXIT_INTERRUPTED = 130
+
+
+def as_of_date(value: str) -> datetime.date:
+    """An ``--as-of`` argument: a date as YYYY-MM-DD."""
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
