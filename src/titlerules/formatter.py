@@ -221,7 +221,111 @@ class _Comment:
     own_line: bool
 
 
-class _Printer:
+def expression_text(expr: n.Expr) -> str:
+    """An expression as the formatter writes it, on one line."""
+    return _flat(_Expressions()._expr(expr))
+
+
+def template_text(template: n.Template) -> str:
+    """A string with its ``{expression}`` parts, as the formatter writes it (quoted)."""
+    return _Expressions()._template(template)
+
+
+class _Expressions:
+    """Prints expressions and templates (no source needed; see :func:`expression_text`)."""
+
+    def _range(self, low: n.Expr, high: n.Expr) -> str:
+        lo, hi = _flat(self._expr(low, _SUM)), _flat(self._expr(high, _SUM))
+        simple = all(isinstance(b, (n.Literal, n.Name)) or _is_negative_literal(b) for b in (low, high))
+        return f"{lo}..{hi}" if simple else f"{lo} .. {hi}"
+
+    # ---- rules ----------------------------------------------------------------------------------------
+
+    def _template(self, template: n.Template) -> str:
+        """A string literal with its ``{expression}`` parts."""
+        out = []
+        for part in template.parts:
+            if isinstance(part, str):
+                out.append("".join(_ESCAPES.get(ch, ch) for ch in part))
+            else:
+                out.append("{" + _flat(self._expr(part)) + "}")
+        return '"' + "".join(out) + '"'
+
+    def _expr(self, e: n.Expr, minimum: int = _EXPR) -> Doc:
+        doc, precedence = self._expr_doc(e)
+        if precedence < minimum:
+            return _Group(["(", _Nest(1, doc), ")"])
+        return doc
+
+    def _expr_doc(self, e: n.Expr) -> tuple[Doc, int]:
+        if isinstance(e, n.Literal):
+            return _literal(e.value), _ATOM
+        if isinstance(e, n.Template):
+            return self._template(e), _ATOM
+        if isinstance(e, n.Name):
+            return e.name, _ATOM
+        if isinstance(e, n.FieldAccess):
+            return [self._expr(e.obj, _POSTFIX), ".", e.name], _POSTFIX
+        if isinstance(e, n.Index):
+            return [self._expr(e.obj, _POSTFIX), "[", self._expr(e.key), "]"], _POSTFIX
+        if isinstance(e, n.Call):
+            return [e.function, _bracketed("(", [self._expr(a) for a in e.args], ")")], _POSTFIX
+        if isinstance(e, n.Unary):
+            if e.op == "not":
+                return ["not ", self._expr(e.operand, _NOT)], _NOT
+            return ["-", self._expr(e.operand, _UNARY)], _UNARY
+        if isinstance(e, n.Binary):
+            return self._binary(e)
+        if isinstance(e, n.Logical):
+            level = _OR if e.op == "or" else _AND
+            operands = [self._expr(o, level + 1) for o in e.operands]
+            rest: list[Doc] = []
+            for operand in operands[1:]:
+                rest += [_Line(), f"{e.op} ", operand]
+            return _Group([operands[0], _Nest(CONTINUATION, rest)]), level
+        if isinstance(e, n.InRange):
+            operand = self._expr(e.operand, _SUM)
+            return [operand, " in ", self._range(e.low, e.high)], _COMPARISON
+        if isinstance(e, n.Test):
+            return [self._expr(e.operand, _SUM), f" is {e.test}"], _COMPARISON
+        if isinstance(e, n.ListExpr):
+            if all(isinstance(i, n.Literal) for i in e.items):
+                return _filled("[", [self._expr(i) for i in e.items], "]"), _ATOM
+            return _bracketed("[", [self._expr(i) for i in e.items], "]"), _ATOM
+        if isinstance(e, n.RecordExpr):
+            items: list[Doc] = [[name, ": ", self._expr(value)] for name, value in e.items]
+            return _bracketed("{", items, "}", padded=True), _ATOM
+        if isinstance(e, n.Quantified):
+            head = f"{e.quantifier} {e.var} in "
+            body = _Group(_Nest(CONTINUATION, [_Line(), self._expr(e.body)]))
+            return [head, self._expr(e.iterable, _OR), ":", body], _EXPR
+        if isinstance(e, n.Comprehension):
+            parts = [self._expr(e.element), _Line(), f"for {e.var} in ", self._expr(e.iterable, _OR)]
+            if e.condition is not None:
+                parts += [_Line(), "where ", self._expr(e.condition)]
+            return _Group(["[", _Nest(2, [_SOFT, *parts]), _SOFT, "]"]), _ATOM
+        assert isinstance(e, n.Conditional)
+        parts = [
+            "if ",
+            self._expr(e.condition),
+            _Line(),
+            "then ",
+            self._expr(e.then),
+            _Line(),
+            "else ",
+            self._expr(e.otherwise),
+        ]
+        return _Group(_Nest(CONTINUATION, parts)), _EXPR
+
+    def _binary(self, e: n.Binary) -> tuple[Doc, int]:
+        if e.op in ("+", "-"):
+            return [self._expr(e.left, _SUM), f" {e.op} ", self._expr(e.right, _PRODUCT)], _SUM
+        if e.op in ("*", "/"):
+            return [self._expr(e.left, _PRODUCT), f" {e.op} ", self._expr(e.right, _UNARY)], _PRODUCT
+        return [self._expr(e.left, _SUM), f" {e.op} ", self._expr(e.right, _SUM)], _COMPARISON
+
+
+class _Printer(_Expressions):
     """Prints one policy file; keeps the comments of its source in order."""
 
     def __init__(self, source: str, filename: str) -> None:
@@ -564,13 +668,6 @@ class _Printer:
             return f"map year -> {self._type_inline(type_.value)}"
         return f"nullable {self._type_inline(type_.inner)}"
 
-    def _range(self, low: n.Expr, high: n.Expr) -> str:
-        lo, hi = _flat(self._expr(low, _SUM)), _flat(self._expr(high, _SUM))
-        simple = all(isinstance(b, (n.Literal, n.Name)) or _is_negative_literal(b) for b in (low, high))
-        return f"{lo}..{hi}" if simple else f"{lo} .. {hi}"
-
-    # ---- rules ----------------------------------------------------------------------------------------
-
     def _rule(self, decl: n.RuleDecl) -> None:
         self._emit(0, [f"rule {decl.id} {{"])
         close = self._close_after((decl.span.line, decl.span.column))
@@ -685,89 +782,6 @@ class _Printer:
         return _lines([prefix, doc], indent)
 
     # ---- expressions ------------------------------------------------------------------------------------
-
-    def _template(self, template: n.Template) -> str:
-        """A string literal with its ``{expression}`` parts."""
-        out = []
-        for part in template.parts:
-            if isinstance(part, str):
-                out.append("".join(_ESCAPES.get(ch, ch) for ch in part))
-            else:
-                out.append("{" + _flat(self._expr(part)) + "}")
-        return '"' + "".join(out) + '"'
-
-    def _expr(self, e: n.Expr, minimum: int = _EXPR) -> Doc:
-        doc, precedence = self._expr_doc(e)
-        if precedence < minimum:
-            return _Group(["(", _Nest(1, doc), ")"])
-        return doc
-
-    def _expr_doc(self, e: n.Expr) -> tuple[Doc, int]:
-        if isinstance(e, n.Literal):
-            return _literal(e.value), _ATOM
-        if isinstance(e, n.Template):
-            return self._template(e), _ATOM
-        if isinstance(e, n.Name):
-            return e.name, _ATOM
-        if isinstance(e, n.FieldAccess):
-            return [self._expr(e.obj, _POSTFIX), ".", e.name], _POSTFIX
-        if isinstance(e, n.Index):
-            return [self._expr(e.obj, _POSTFIX), "[", self._expr(e.key), "]"], _POSTFIX
-        if isinstance(e, n.Call):
-            return [e.function, _bracketed("(", [self._expr(a) for a in e.args], ")")], _POSTFIX
-        if isinstance(e, n.Unary):
-            if e.op == "not":
-                return ["not ", self._expr(e.operand, _NOT)], _NOT
-            return ["-", self._expr(e.operand, _UNARY)], _UNARY
-        if isinstance(e, n.Binary):
-            return self._binary(e)
-        if isinstance(e, n.Logical):
-            level = _OR if e.op == "or" else _AND
-            operands = [self._expr(o, level + 1) for o in e.operands]
-            rest: list[Doc] = []
-            for operand in operands[1:]:
-                rest += [_Line(), f"{e.op} ", operand]
-            return _Group([operands[0], _Nest(CONTINUATION, rest)]), level
-        if isinstance(e, n.InRange):
-            operand = self._expr(e.operand, _SUM)
-            return [operand, " in ", self._range(e.low, e.high)], _COMPARISON
-        if isinstance(e, n.Test):
-            return [self._expr(e.operand, _SUM), f" is {e.test}"], _COMPARISON
-        if isinstance(e, n.ListExpr):
-            if all(isinstance(i, n.Literal) for i in e.items):
-                return _filled("[", [self._expr(i) for i in e.items], "]"), _ATOM
-            return _bracketed("[", [self._expr(i) for i in e.items], "]"), _ATOM
-        if isinstance(e, n.RecordExpr):
-            items: list[Doc] = [[name, ": ", self._expr(value)] for name, value in e.items]
-            return _bracketed("{", items, "}", padded=True), _ATOM
-        if isinstance(e, n.Quantified):
-            head = f"{e.quantifier} {e.var} in "
-            body = _Group(_Nest(CONTINUATION, [_Line(), self._expr(e.body)]))
-            return [head, self._expr(e.iterable, _OR), ":", body], _EXPR
-        if isinstance(e, n.Comprehension):
-            parts = [self._expr(e.element), _Line(), f"for {e.var} in ", self._expr(e.iterable, _OR)]
-            if e.condition is not None:
-                parts += [_Line(), "where ", self._expr(e.condition)]
-            return _Group(["[", _Nest(2, [_SOFT, *parts]), _SOFT, "]"]), _ATOM
-        assert isinstance(e, n.Conditional)
-        parts = [
-            "if ",
-            self._expr(e.condition),
-            _Line(),
-            "then ",
-            self._expr(e.then),
-            _Line(),
-            "else ",
-            self._expr(e.otherwise),
-        ]
-        return _Group(_Nest(CONTINUATION, parts)), _EXPR
-
-    def _binary(self, e: n.Binary) -> tuple[Doc, int]:
-        if e.op in ("+", "-"):
-            return [self._expr(e.left, _SUM), f" {e.op} ", self._expr(e.right, _PRODUCT)], _SUM
-        if e.op in ("*", "/"):
-            return [self._expr(e.left, _PRODUCT), f" {e.op} ", self._expr(e.right, _UNARY)], _PRODUCT
-        return [self._expr(e.left, _SUM), f" {e.op} ", self._expr(e.right, _SUM)], _COMPARISON
 
 
 def _literal(value: object) -> str:

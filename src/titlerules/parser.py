@@ -493,6 +493,32 @@ class _Builder(Transformer[Token, Any]):
     def output_decl(self, meta: Meta, name: Token, label: n.Text | None, value: n.Expr) -> n.OutputDecl:
         return n.OutputDecl(str(name), label, value, _span(name))
 
+    @v_args(meta=True)
+    def messages_decl(self, meta: Meta, children: list[Any]) -> n.MessagesDecl:
+        names = [c for c in children if isinstance(c, Token)]
+        overrides = [c for c in children if isinstance(c, n.MessageOverride)]
+        return n.MessagesDecl(tuple(str(t) for t in names), tuple(overrides), _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def override_note(self, meta: Meta, text: n.Text) -> n.MessageOverride:
+        return n.MessageOverride("note", None, text, _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def override_title(self, meta: Meta, text: n.Text) -> n.MessageOverride:
+        return n.MessageOverride("title", None, text, _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def override_pass(self, meta: Meta, text: n.Text) -> n.MessageOverride:
+        return n.MessageOverride("pass", None, text, _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def override_exception(self, meta: Meta, outcome: str, text: n.Text) -> n.MessageOverride:
+        return n.MessageOverride("exception", outcome, text, _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def override_requirement(self, meta: Meta, outcome: str, text: n.Text) -> n.MessageOverride:
+        return n.MessageOverride("require", outcome, text, _span(meta))
+
     # ---- rules --------------------------------------------------------------------
 
     @v_args(meta=True)
