@@ -397,8 +397,12 @@ class _Printer(_Expressions):
                 self._blank()
             first = False
             self._emit(indent, [comment.text])
-        if (first and force_blank) or self._blank_above(pos[0]):
+        if (first and force_blank) or (self._starts_line(pos) and self._blank_above(pos[0])):
             self._blank()
+
+    def _starts_line(self, pos: tuple[int, int]) -> bool:
+        """Whether ``pos`` is the first thing on its source line."""
+        return not (self.source.line(pos[0]) or "")[: pos[1] - 1].strip()
 
     def _inner_comments(self, end: tuple[int, int], indent: int) -> None:
         """Comments inside an item that is printed anew: they go before it, alone."""
