@@ -216,7 +216,7 @@ def policies(draw: st.DrawFn) -> str:
     return "\n".join(parts) + draw(st.sampled_from(["", "\n", "\n# the end\n"]))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(policies())
 def test_formatting_keeps_the_meaning_and_the_comments_and_is_idempotent(source: str) -> None:
     try:

@@ -362,6 +362,8 @@ class _Checker:
         except ValueError as error:
             self.error(expr.span, str(error), "not-constant")
             return None
+        except TypeError:
+            return None  # operands of the wrong type: already reported as a type error
 
     def _table(self, decl: n.TableDecl) -> ir.TableInfo:
         key_type = self._type(decl.key_type)
