@@ -124,14 +124,7 @@ def test_json_for_editors(tmp_path: Path) -> None:
 def test_every_syntax_error_at_once_one_per_declaration(tmp_path: Path) -> None:
     path = tmp_path / "s.policy"
     path.write_text(
-        'policy "s" { year 2021 }\n'
-        "param a = (1 +\n"
-        "rule r {\n"
-        "  require n >= >= 2\n"
-        "}\n"
-        "rule q {\n"
-        "  require n = 3\n"
-        "}\n",
+        'policy "s" { year 2021 }\nparam a = (1 +\nrule r {\n  require n >= >= 2\n}\nrule q {\n  require n = 3\n}\n',
         "utf-8",
     )
     result = run("check", str(path))
@@ -148,9 +141,7 @@ def test_every_syntax_error_at_once_one_per_declaration(tmp_path: Path) -> None:
 
 def test_every_checker_error_at_once_and_a_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "e.policy"
-    path.write_text(
-        'policy "e" { year 2021 }\nfacts { id: string key }\nparam a = b\nparam c = "x" + 1\n', "utf-8"
-    )
+    path.write_text('policy "e" { year 2021 }\nfacts { id: string key }\nparam a = b\nparam c = "x" + 1\n', "utf-8")
     result = run("check", "--format", "json", str(path))
     assert result.returncode == 3
     codes = [(d["line"], d["code"]) for d in json.loads(result.stdout)["diagnostics"]]

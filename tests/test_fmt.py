@@ -37,11 +37,11 @@ def test_layout_of_a_messy_policy() -> None:
         "facts{id:string key n:number in 0..100   # hours\n"
         "  rec: {a: bool, b: bool}}\n"
         "param xs=[1,2,\n 3]\n\n\n\n"
-        "rule r{cite \"一\" title zh \"r\" en \"r\"\n"
+        'rule r{cite "一" title zh "r" en "r"\n'
         "  require (n >= 1 and n<=2) or not (n == 3)  when n>0\n"
-        "    fail zh \"{n}小时\" en \"{n} hours\"\n"
+        '    fail zh "{n}小时" en "{n} hours"\n'
         "  # before the pass message\n"
-        "  pass zh \"好\" en \"ok\"}  # after the rule\n"
+        '  pass zh "好" en "ok"}  # after the rule\n'
     )
     assert format_source(messy) == (
         'policy "t" {\n'
@@ -158,7 +158,7 @@ def expressions() -> st.SearchStrategy[str]:
     return st.recursive(ATOMS, extend, max_leaves=8)
 
 
-COMMENT = st.sampled_from(["# 说明", "#", "# a comment with \"quotes\" and {braces}", "# ----"])
+COMMENT = st.sampled_from(["# 说明", "#", '# a comment with "quotes" and {braces}', "# ----"])
 
 
 @st.composite
@@ -170,7 +170,7 @@ def items(draw: st.DrawFn) -> str:
     if kind in ("param", "let"):
         return f"{kind} {name} = {draw(expressions())}" + (f"  {draw(COMMENT)}" if draw(st.booleans()) else "")
     if kind == "enum":
-        return f"enum E{name} ordered {{ low \"低\" high {draw(COMMENT)}\n top }}"
+        return f'enum E{name} ordered {{ low "低" high {draw(COMMENT)}\n top }}'
     if kind == "table":
         return f'table t{name} by string {{ "a": {draw(expressions())}, {draw(COMMENT)}\n else {draw(expressions())} }}'
     if kind == "facts":
@@ -196,9 +196,9 @@ def items(draw: st.DrawFn) -> str:
             statements.append(f"{statement} {draw(NAMES)} = {draw(expressions())}")
         elif statement == "exception":
             outcome = draw(st.sampled_from(["pass", "fail", "not_applicable", "exempt"]))
-            statements.append(f"exception {outcome} when {draw(expressions())} zh \"是\" en \"yes\"")
+            statements.append(f'exception {outcome} when {draw(expressions())} zh "是" en "yes"')
         elif statement == "each":
-            statements.append(f"each y in {draw(expressions())} {{ title zh \"{{y}}\" en \"{{y}}\" require y > 1 }}")
+            statements.append(f'each y in {draw(expressions())} {{ title zh "{{y}}" en "{{y}}" require y > 1 }}')
         elif statement == "child":
             statements.append(f"child c{draw(NAMES)} {{ {draw(COMMENT)}\n require {draw(expressions())} }}")
         else:
