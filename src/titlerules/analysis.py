@@ -35,6 +35,7 @@ from . import ir
 from . import nodes as n
 from . import valuetypes as t
 from .errors import Diagnostic, PolicyError, SourceText, TitlerulesError
+from .highlight import DECLARATIONS
 
 # ---- describing IR expressions -----------------------------------------------------------------
 
@@ -380,6 +381,23 @@ def message_exprs(message: ir.Message | None) -> Iterator[ir.Expr]:
                 yield part
 
 
+def block_exprs(block: ir.Block) -> list[ir.Expr]:
+    """The expressions a block evaluates or shows (not those of its children's blocks):
+    lets, exception conditions, requirements' parts, child iterables, and its messages."""
+    exprs: list[ir.Expr] = [let.value for let in block.lets]
+    for exception in block.exceptions:
+        exprs.append(exception.condition)
+        exprs += message_exprs(exception.message)
+    for r in block.requirements:
+        exprs += [x for x in (r.condition, r.deadline, r.when, r.until) if x is not None]
+        for _, message in r.messages:
+            exprs += message_exprs(message)
+    exprs += [c.iterable for c in block.children if c.iterable is not None]
+    exprs += message_exprs(block.title)
+    exprs += message_exprs(block.pass_message)
+    return exprs
+
+
 @attrs.frozen
 class BlockSite:
     """A rule or child block, where it sits, and the loop variables bound around it."""
@@ -531,18 +549,7 @@ class _Analysis:
 
     def _rule_exprs(self, rule: ir.Rule) -> Iterator[ir.Expr]:
         for site in blocks(rule):
-            block = site.block
-            yield from (let.value for let in block.lets)
-            yield from (e.condition for e in block.exceptions)
-            for e in block.exceptions:
-                yield from message_exprs(e.message)
-            for r in block.requirements:
-                yield from (x for x in (r.condition, r.deadline, r.when, r.until) if x is not None)
-                for _, message in r.messages:
-                    yield from message_exprs(message)
-            yield from (c.iterable for c in block.children if c.iterable is not None)
-            yield from message_exprs(block.title)
-            yield from message_exprs(block.pass_message)
+            yield from block_exprs(site.block)
         yield from message_exprs(rule.note)
 
     def _all_exprs(self) -> Iterator[ir.Expr]:
@@ -622,19 +629,7 @@ class _Analysis:
             for rule in self.policy.rules:
                 for site in blocks(rule):
                     env = site_env(site, self.derived_reads)
-                    block = site.block
-                    tops: list[ir.Expr] = [let.value for let in block.lets]
-                    tops += [e.condition for e in block.exceptions]
-                    for e in block.exceptions:
-                        tops += message_exprs(e.message)
-                    for r in block.requirements:
-                        tops += [x for x in (r.condition, r.deadline, r.when, r.until) if x is not None]
-                        for _, message in r.messages:
-                            tops += message_exprs(message)
-                    tops += [c.iterable for c in block.children if c.iterable is not None]
-                    tops += message_exprs(block.title)
-                    tops += message_exprs(block.pass_message)
-                    for top in tops:
+                    for top in block_exprs(site.block):
                         envs[id(top)] = env
             self._envs = envs
         return self._envs
@@ -914,19 +909,7 @@ def _schema_fields(tree: n.PolicyFile) -> Iterator[tuple[tuple[str, ...], n.Span
 
 # ---- everything `titlerules check` says about a file ---------------------------------------------------
 
-_DECLARATION_KEYWORDS = (
-    "policy",
-    "enum",
-    "type",
-    "facts",
-    "param",
-    "table",
-    "let",
-    "clause",
-    "rule",
-    "output",
-    "messages",
-)
+_DECLARATION_KEYWORDS = DECLARATIONS  # a top-level declaration starts a line with one of these
 
 
 def diagnose(text: str, filename: str) -> tuple[list[Diagnostic], ir.CheckedPolicy | None]:

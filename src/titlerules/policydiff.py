@@ -23,7 +23,7 @@ import attrs
 
 from . import ir
 from . import nodes as n
-from .analysis import _constant_text, blocks, message_exprs, walk
+from .analysis import _constant_text, block_exprs, blocks, walk
 from .checker import check
 from .decision import Decision
 from .docgen import template_text as ir_template_text
@@ -240,17 +240,7 @@ def _reads(rule: ir.Rule, tree_rule: n.RuleDecl) -> set[str]:
     """The parameters, tables and built-in values a rule reads."""
     names: set[str] = set()
     for site in blocks(rule):
-        block = site.block
-        exprs: list[ir.Expr] = [let.value for let in block.lets]
-        exprs += [e.condition for e in block.exceptions]
-        for r in block.requirements:
-            exprs += [x for x in (r.condition, r.deadline, r.when, r.until) if x is not None]
-            for _, message in r.messages:
-                exprs += message_exprs(message)
-        exprs += [c.iterable for c in block.children if c.iterable is not None]
-        exprs += message_exprs(block.pass_message)
-        for exception in block.exceptions:
-            exprs += message_exprs(exception.message)
+        exprs = block_exprs(site.block)
         for expr in exprs:
             for e in walk(expr):
                 if isinstance(e, ir.Param):
