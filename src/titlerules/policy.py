@@ -88,7 +88,6 @@ class Policy:
             warnings=tuple(warnings),
         )
 
-
     def explain(
         self,
         document: Any,
