@@ -602,6 +602,7 @@ class _Analyzer:
         return not (isinstance(value, datetime.date) and self.as_of is not None and value < self.as_of)
 
     def value_at(self, path: Path, doc: dict[str, Any]) -> Any:
+        """The value at ``path`` as the evaluator reads it: a field's default when absent."""
         node: Any = doc
         for part in path:
             if isinstance(node, dict):
@@ -609,8 +610,25 @@ class _Analyzer:
             elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
                 node = node[part]
             else:
-                return UNKNOWN
+                node = UNKNOWN
+            if node is UNKNOWN:
+                return _default_of(self.schema, path)
         return node
+
+
+def _default_of(schema: t.RecordType, path: Path) -> Any:
+    """The default of the field at ``path`` (an absent record reads as all defaults)."""
+    kind: t.Type = schema
+    field: t.Field | None = None
+    for part in path:
+        kind = t.strip_nullable(kind)
+        if not isinstance(kind, t.RecordType) or not isinstance(part, str):
+            return UNKNOWN
+        field = kind.field(part)
+        if field is None:
+            return UNKNOWN
+        kind = field.type
+    return field.default if field is not None and field.has_default else UNKNOWN
 
 
 def _lookup(env: Env, name: str) -> _Binding | None:
@@ -766,12 +784,12 @@ class _Repairer:
             if terms is None:
                 continue
             side_value = self.a.eval(side, env, doc)
-            for sign, leaf, path in terms:
+            for sign, _, path in terms:
                 current = self.a.value_at(path, doc)
                 if self.a.fixed(path):
                     blocked.append((path, current))
                     continue
-                targets = self.targets(leaf, path, side_value, sign, side_op, other_value, expr.enum)
+                targets = self.targets(path, current, side_value, sign, side_op, other_value)
                 found.extend(self.try_targets(path, current, targets, expr, want, env, doc))
         if found:
             return _cheapest(found)
@@ -808,18 +826,16 @@ class _Repairer:
 
     def targets(
         self,
-        leaf: ir.Expr,
         path: Path,
+        current: Any,
         side_value: Any,
         sign: int,
         op: str,
         other: Any,
-        enum: t.EnumType | None,
     ) -> list[Any]:
-        """Values for ``leaf`` that make ``side op other`` hold, nearest first."""
-        kind, _ = _type_and_fixed(self.a.schema, path)
-        kind = t.strip_nullable(kind)
-        current = self.a.value_at(path, self.a.normalised)
+        """Values for the fact at ``path`` (now ``current``) that make ``side op other``
+        hold, where the fact is one term (of sign ``sign``) of ``side``; nearest first."""
+        kind = t.strip_nullable(_type_and_fixed(self.a.schema, path)[0])
         if isinstance(kind, t.EnumType):
             allowed = list(kind.allowed)
             if isinstance(current, str) and current in kind.members:
