@@ -6,8 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,21 +20,10 @@ from titlerules.render_md import render_markdown
 from titlerules.report import file_stem, render_report_html, summarize
 
 from .conftest import POLICY_DIR, ROOT
+from .test_cli import run
 
 CASES = {c.name: c for c in load_case_file(POLICY_DIR / "lishui-2021-crafts.cases.yaml").cases}
 EXAMPLE = ROOT / "examples" / "eligible-intermediate.json"
-
-
-def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "titlerules", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-        cwd=cwd,
-    )
 
 
 def blocked_document() -> dict[str, Any]:

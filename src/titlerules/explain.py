@@ -21,6 +21,7 @@ import itertools
 import json
 import math
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -716,14 +717,7 @@ class _Repairer:
         ordered = sorted(parts, key=lambda p: len(self.a.leaves(p[0], env, doc)))
         alternatives: list[Alternative] = [()]
         for part, want in ordered:
-            extended: list[Alternative] = []
-            for alternative in alternatives:
-                changed = _apply_normalised(self.a, doc, alternative)
-                for more in self.repair(part, want, env, changed):
-                    extended.append(_merge(alternative, more))
-            alternatives = _cheapest(extended)
-            if not alternatives:
-                return []
+            alternatives = _then(self.a, doc, alternatives, partial(self.repair, part, want, env))
         return alternatives
 
     def any_of(self, parts: list[tuple[ir.Expr, bool]], env: Env, doc: dict[str, Any]) -> list[Alternative]:
@@ -1058,6 +1052,21 @@ def _fits(value: Any, kind: t.Type) -> bool:
     return True
 
 
+def _then(
+    analyzer: _Analyzer,
+    doc: dict[str, Any],
+    alternatives: list[Alternative],
+    step: Callable[[dict[str, Any]], list[Alternative]],
+) -> list[Alternative]:
+    """Each alternative extended by every way ``step`` finds on the document as that
+    alternative changes it: how conditions that must all hold are met one after another."""
+    out: list[Alternative] = []
+    for alternative in alternatives:
+        changed = _apply_normalised(analyzer, doc, alternative)
+        out.extend(_merge(alternative, more) for more in step(changed))
+    return _cheapest(out)
+
+
 def _merge(first: Alternative, second: Alternative) -> Alternative:
     merged = {c.path: c for c in first}
     for change in second:
@@ -1175,33 +1184,15 @@ class _BlockRepairer:
     def _extend(
         self, alternatives: list[Alternative], expr: ir.Expr, want: bool, env: Env, doc: dict[str, Any]
     ) -> list[Alternative]:
-        out: list[Alternative] = []
-        for alternative in alternatives:
-            changed = _apply_normalised(self.a, doc, alternative)
-            out.extend(_merge(alternative, more) for more in self.repairer.repair(expr, want, env, changed))
-        return _cheapest(out)
+        return _then(self.a, doc, alternatives, partial(self.repairer.repair, expr, want, env))
 
     def _requirements(
         self, block: ir.Block, env: Env, doc: dict[str, Any], alternatives: list[Alternative]
     ) -> list[Alternative]:
         for requirement in block.requirements:
-            next_round: list[Alternative] = []
-            for alternative in alternatives:
-                changed = _apply_normalised(self.a, doc, alternative)
-                for more in self.requirement(requirement, env, changed):
-                    next_round.append(_merge(alternative, more))
-            alternatives = _cheapest(next_round)
-            if not alternatives:
-                return []
+            alternatives = _then(self.a, doc, alternatives, partial(self.requirement, requirement, env))
         for child in block.children:
-            next_round = []
-            for alternative in alternatives:
-                changed = _apply_normalised(self.a, doc, alternative)
-                for more in self.child(child, env, changed):
-                    next_round.append(_merge(alternative, more))
-            alternatives = _cheapest(next_round)
-            if not alternatives:
-                return []
+            alternatives = _then(self.a, doc, alternatives, partial(self.child, child, env))
         return alternatives
 
     def child(self, child: ir.Child, env: Env, doc: dict[str, Any]) -> list[Alternative]:
@@ -1214,13 +1205,7 @@ class _BlockRepairer:
         alternatives: list[Alternative] = [()]
         for _, value, _ in items:
             inner = (*env, (child.var, _Binding(None, value)))
-            next_round: list[Alternative] = []
-            for alternative in alternatives:
-                changed = _apply_normalised(self.a, doc, alternative)
-                next_round.extend(_merge(alternative, more) for more in self.block(child.body, inner, changed))
-            alternatives = _cheapest(next_round)
-            if not alternatives:
-                return []
+            alternatives = _then(self.a, doc, alternatives, partial(self.block, child.body, inner))
         return alternatives
 
     def requirement(self, requirement: ir.Requirement, env: Env, doc: dict[str, Any]) -> list[Alternative]:
