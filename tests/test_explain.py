@@ -385,3 +385,23 @@ def test_examples_in_the_repository_explain(lishui: titlerules.Policy) -> None:
     explanation = lishui.explain(document, as_of="2022-01-10")
     assert explanation.steps == () and explanation.combined is None
     assert explanation.summary.en == "nothing outstanding"
+
+
+def test_a_search_past_the_official_calendar_is_no_remedy_not_an_error() -> None:
+    from .conftest import compile_policy
+
+    policy = compile_policy(
+        """
+        facts { id: string key, start: date, end: date }
+        rule publicity {
+          cite "1" title zh "公示" en "Publicity"
+          require workdays(start, end) >= 400
+        }
+        """
+    )
+    # Moving the end forward leaves the official calendar (it ends with 2026): those tries
+    # are unknown, not errors. Moving the start back stays inside it and is the remedy.
+    step = policy.explain({"id": "a", "start": "2026-12-01", "end": "2026-12-03"}).step("publicity")
+    assert step.kind == "change"
+    assert [c.path for c in step.remedies[0].changes] == ["start"]
+    assert step.remedies[0].outcome is titlerules.Outcome.PASS

@@ -206,3 +206,12 @@ def test_report_command_writes_a_page_and_the_explanations(tmp_path: Path) -> No
     not_decisions.write_text('{"id": "A-1"}\n', "utf-8")
     refused = run("report", str(not_decisions))
     assert refused.returncode == 4 and "not a decision" in refused.stderr
+
+
+def test_evaluate_verbose_shows_the_facts_each_rule_read() -> None:
+    result = run("evaluate", "--verbose", "--lang", "en", "--as-of", "2022-01-10", str(EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    tree = result.stdout[result.stdout.index("All findings") :]
+    assert "  ✓ [一] Who may apply: works in arts and crafts in 青田县, Lishui" in tree
+    assert "      facts read: workplace.city = 丽水市; workplace.county = 青田县; work_area = creation" in tree
+    assert "      ✓ [三(三)] 2020: 2020 hours met" in tree

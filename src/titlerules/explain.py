@@ -257,7 +257,7 @@ class Explanation:
         en_names = {"blocked": "cannot be remedied", "change": "can be changed", "missing": "missing facts"}
         en_names["todo"] = "to do"
         zh = "，".join(f"{zh_names[k]}{n}项" for k, n in counts.items() if n) or "无待办事项"
-        en = ", ".join(f"{n} {en_names[k]}" for k, n in counts.items() if n) or "nothing outstanding"
+        en = ", ".join(f"{en_names[k]}: {n}" for k, n in counts.items() if n) or "nothing outstanding"
         if self.combined is not None and self.combined.verdict is not None:
             zh += f"；按建议修改后结论为 {self.combined.verdict}"
             en += f"; with the suggested changes the verdict would be {self.combined.verdict}"
@@ -457,20 +457,20 @@ class _Analyzer:
         return attrs.evolve(expr, **changes) if changes else expr
 
     def eval(self, expr: ir.Expr, env: Env, doc: dict[str, Any]) -> Any:
-        state = State(doc, self.as_of)
-        for name, binding in env:
-            state.locals[name] = binding.value if binding.expr is None else self._eval_in(binding.expr, state)
-        return unwrap(self.compiled(expr)(state))
-
-    def _eval_in(self, expr: ir.Expr, state: State) -> Any:
-        return self.compiled(expr)(state)
+        """The plain value of ``expr`` on ``doc`` under ``env``."""
+        return unwrap(self.eval_raw(expr, env, doc))
 
     def eval_raw(self, expr: ir.Expr, env: Env, doc: dict[str, Any]) -> Any:
-        """Like :meth:`eval`, keeping a :class:`Ref` (with its path) when there is one."""
+        """The value of ``expr``, a :class:`Ref` (with its path) when it is one. A value the
+        evaluator cannot compute on a changed document (a date beyond the official calendar,
+        a division by zero) is unknown: that change is simply not one that helps."""
         state = State(doc, self.as_of)
-        for name, binding in env:
-            state.locals[name] = binding.value if binding.expr is None else self._eval_in(binding.expr, state)
-        return self.compiled(expr)(state)
+        try:
+            for name, binding in env:
+                state.locals[name] = binding.value if binding.expr is None else self.compiled(binding.expr)(state)
+            return self.compiled(expr)(state)
+        except TitlerulesError:
+            return UNKNOWN
 
     def reevaluate(self, changes: Sequence[Change]) -> Decision | None:
         """The decision on the document with ``changes`` made, through the public API."""
