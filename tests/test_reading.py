@@ -214,4 +214,5 @@ def test_evaluate_verbose_shows_the_facts_each_rule_read() -> None:
     tree = result.stdout[result.stdout.index("All findings") :]
     assert "  ✓ [一] Who may apply: works in arts and crafts in 青田县, Lishui" in tree
     assert "      facts read: workplace.city = 丽水市; workplace.county = 青田县; work_area = creation" in tree
-    assert "      ✓ [三(三)] 2020: 2020 hours met" in tree
+    assert "    ✓ [三(三)] 2020: 2020 hours met: 90 in all, 64 professional, 26 public" in tree
+    assert "excluded = none" in tree

@@ -253,6 +253,8 @@ def plain(value: Any, lang: str) -> str:
             return str(value[lang])
         return sep.join(f"{k} {plain(v, lang)}" for k, v in value.items() if v is not None)
     if isinstance(value, list):
+        if not value:
+            return "无" if lang == "zh" else "none"
         return ("；" if lang == "zh" else "; ").join(plain(v, lang) for v in value)
     return str(value)
 
