@@ -379,3 +379,64 @@ def test_derived_facts_are_shared_by_rules() -> None:
     assert decision.finding("s").outcome is Outcome.FAIL
     assert decision.finding("s").facts["n"] == 60
     assert decision.verdict is Verdict.INELIGIBLE
+
+
+# ---- regressions ---------------------------------------------------------------------------
+
+
+def test_a_function_of_none_is_unknown_not_a_crash() -> None:
+    policy = compile_policy(FACTS + "facts { when: nullable date }\n" + rule("require year(when) > 2000"))
+    assert policy.evaluate({"id": "x", "when": None}).finding("r").outcome is Outcome.UNKNOWN
+
+
+def test_a_list_from_the_document_equals_the_same_list_in_the_policy() -> None:
+    policy = compile_policy(FACTS + "facts { xs: list of integer }\n" + rule("require xs == [1, 2]"))
+    assert policy.evaluate({"id": "x", "xs": [1, 2]}).finding("r").outcome is Outcome.PASS
+
+
+def test_a_stronger_exception_with_an_unknown_condition_leaves_the_outcome_unknown() -> None:
+    body = rule("exception fail when a", "exception pass when b")
+    assert outcome(body, {"b": True}) is Outcome.UNKNOWN
+    assert outcome(body, {"a": False, "b": True}) is Outcome.PASS
+    assert outcome(body, {"a": True, "b": True}) is Outcome.FAIL
+
+
+def test_a_field_of_a_null_record_is_listed_as_missing() -> None:
+    policy = compile_policy(FACTS + rule("require title.level == junior"))
+    finding = policy.evaluate({"id": "x", "title": None}).finding("r")
+    assert finding.outcome is Outcome.UNKNOWN
+    assert finding.missing == ("title.level",)
+
+
+def test_an_absent_as_of_is_listed_as_missing() -> None:
+    policy = compile_policy(FACTS + rule("require as_of <= 2021-12-12"))
+    assert policy.evaluate({"id": "x"}).finding("r").missing == ("as_of",)
+
+
+def test_large_decimals_read_in_full_in_messages() -> None:
+    policy = compile_policy(FACTS + rule('pass zh "{1234567.0} {12.5} {0.1}" en "x"'))
+    assert policy.evaluate({"id": "x"}).finding("r").message.zh == "1234567 12.5 0.1"
+
+
+def test_an_evaluation_error_names_the_rule() -> None:
+    policy = compile_policy(FACTS + rule("require 10 / (n - n) > 1"))
+    with pytest.raises(EvaluationError) as raised:
+        policy.evaluate({"id": "x", "n": 3})
+    assert raised.value.where == "r"
+    assert str(raised.value) == "r: division by zero"
+
+
+def test_an_ambiguous_enum_member_asks_for_its_enum() -> None:
+    from titlerules import PolicyError
+
+    with pytest.raises(PolicyError) as raised:
+        compile_policy("enum A { other } enum B { other }\nparam p = other\n")
+    assert raised.value.diagnostics[0].message == "'other' is a member of A and B; write A.other or B.other"
+
+
+def test_each_child_over_a_nullable_list() -> None:
+    policy = compile_policy(
+        FACTS + "facts { ys: nullable list of integer }\n"
+        'rule r { cite "一" title zh "t" en "t" each y in ys { require y > 0 } }\n'
+    )
+    assert policy.evaluate({"id": "x", "ys": [1, 2]}).finding("r").outcome is Outcome.PASS

@@ -531,16 +531,7 @@ class _Checker:
                 message = self._message(stmt.message, scope) if stmt.message else None
                 exceptions.append(ir.ExceptionCase(stmt.outcome, condition, message, stmt.span))
             elif isinstance(stmt, n.EachChild):
-                iterable = self.expr(stmt.iterable, scope)
-                item: t.Type = t.ANY
-                if isinstance(iterable.type, t.ListType):
-                    item = iterable.type.item or t.ANY
-                elif not isinstance(iterable.type, t.AnyType):
-                    self.error(
-                        stmt.iterable.span,
-                        f"'each' needs a list, not {iterable.type.describe()}",
-                        "type",
-                    )
+                iterable, item = self._iterable(stmt.iterable, scope, "each")
                 inner = scope.push({stmt.var: item})
                 body = self._block(stmt.body, inner, in_child=True)
                 children.append(ir.Child(None, stmt.var, iterable, body, stmt.span))
@@ -701,7 +692,15 @@ class _Checker:
             known += hint.members
         else:
             known += [m for enum in self.enums.values() for m in enum.members]
-        if e.name in self.enum_decls:
+        owners = [enum.name for enum in self.enums.values() if e.name in enum.members]
+        if len(owners) > 1:
+            self.error(
+                e.span,
+                f"'{e.name}' is a member of {' and '.join(owners)}; write "
+                + " or ".join(f"{owner}.{e.name}" for owner in owners),
+                "ambiguous-name",
+            )
+        elif e.name in self.enum_decls:
             self.error(
                 e.span, f"'{e.name}' is an enum; name a member, as in {e.name}.{self.enums[e.name].members[0]}", "type"
             )

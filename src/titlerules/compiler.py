@@ -20,6 +20,7 @@ import attrs
 from . import ir
 from . import valuetypes as t
 from .decision import Finding, FrozenMap, Message, Outcome, combine_all
+from .errors import EvaluationError
 from .runtime import FUNCTIONS, UNKNOWN, Ref, arithmetic, path_text, to_json, unwrap
 
 Fn = Callable[["State"], Any]
@@ -135,13 +136,8 @@ def _get_field(c: _Compiler, e: ir.GetField) -> Fn:
         if type(base) is Ref:
             path = base.path
             base = base.value
-        if type(base) is dict:
-            value = base.get(name, fallback)
-        else:
-            # An absent record reads as one with every key absent; a null one has no keys.
-            if base is None:
-                path = None
-            value = fallback
+        # An absent or null record reads as one with every key absent.
+        value = base.get(name, fallback) if type(base) is dict else fallback
         if path is not None:
             path = (*path, name)
         if container:
@@ -222,7 +218,13 @@ def _derived(c: _Compiler, e: ir.Derived) -> Fn:
 
 
 def _as_of(c: _Compiler, e: ir.AsOf) -> Fn:
-    return lambda s: UNKNOWN if s.as_of is None else s.as_of
+    def as_of(s: State) -> Any:
+        if s.as_of is None:
+            s.missing.append("as_of")
+            return UNKNOWN
+        return s.as_of
+
+    return as_of
 
 
 def _call(c: _Compiler, e: ir.CallFn) -> Fn:
@@ -253,7 +255,8 @@ def _call(c: _Compiler, e: ir.CallFn) -> Fn:
 
     def call(s: State) -> Any:
         values = [a(s) for a in args]
-        if any(v is UNKNOWN for v in values):
+        # A function of an unknown value, or of none (a null nullable), is unknown.
+        if any(v is UNKNOWN or v is None for v in values):
             return UNKNOWN
         if needs_as_of:
             return impl(s.as_of, *values)
@@ -596,7 +599,7 @@ def format_value(value: Any, type_: t.Type, lang: str) -> str:
     if isinstance(kind, t.EnumType) and isinstance(value, str) and value in kind.members:
         return kind.label(value) if lang == "zh" else value.replace("_", " ")
     if isinstance(value, float):
-        return f"{value:g}" if value.is_integer() or abs(value) < 1e15 else repr(value)
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
@@ -821,8 +824,16 @@ class _Block:
                 missing.extend(s.missing)
         if fired:
             case = min(fired, key=lambda c: _EXCEPTION_RANK[c.outcome])
-            message = case.message.render(s) if case.message else default_message(case.outcome, title)
-            return Finding(finding_id, case.outcome, cite, title, message, FrozenMap(s.facts), (), None, note)
+            rank = _EXCEPTION_RANK[case.outcome]
+            # A stronger exception whose condition is unknown might still take over.
+            if not any(_EXCEPTION_RANK[p.outcome] < rank and p.outcome is not case.outcome for p in possible):
+                message = case.message.render(s) if case.message else default_message(case.outcome, title)
+                return Finding(finding_id, case.outcome, cite, title, message, FrozenMap(s.facts), (), None, note)
+            missing_facts = _dedupe(missing)
+            message = default_message(Outcome.UNKNOWN, title, missing_facts)
+            return Finding(
+                finding_id, Outcome.UNKNOWN, cite, title, message, FrozenMap(s.facts), missing_facts, None, note
+            )
 
         # Each deciding item: its outcome, its own message (None: the default one),
         # the facts it found missing, and the last day of an outstanding action.
@@ -971,7 +982,10 @@ class CompiledPolicy:
         for rule in self.rules:
             note = rule.note.render(s) if rule.note else None
             s.missing = []
-            findings.append(rule.body.run(s, rule.id, rule.cite, rule.title, note))
+            try:
+                findings.append(rule.body.run(s, rule.id, rule.cite, rule.title, note))
+            except EvaluationError as error:
+                raise EvaluationError(error.args[0], error.code, where=rule.id) from None
         outputs: dict[str, Any] = {}
         for name, fn in self.outputs:
             s.facts, s.missing = {}, []

@@ -106,7 +106,7 @@ class Validator:
             if not isinstance(value, list):
                 return bad("a list")
             item = type_.item or t.ANY
-            return [self._value(v, item, _join(path, i), problems, warnings) for i, v in enumerate(value)]
+            return tuple(self._value(v, item, _join(path, i), problems, warnings) for i, v in enumerate(value))
         if isinstance(type_, t.MapType):
             if not isinstance(value, Mapping):
                 return bad("an object keyed by year")
