@@ -383,7 +383,8 @@ def _json_value(value: Any) -> Any:
 def apply_changes(document: Any, changes: Sequence[Change], schema: t.RecordType, as_json: bool = True) -> Any:
     """A copy of ``document`` with ``changes`` made (removals last, highest index first);
     ``None`` when a change cannot be made or supplies no value."""
-    doc = copy.deepcopy(document)
+    # A normalised document holds lists as tuples: thaw them to change, freeze them after.
+    doc = copy.deepcopy(document) if as_json else _thaw(document)
     ordered = sorted(changes, key=lambda c: (c.kind == "remove", _removal_order(c.path)))
     for change in ordered:
         if change.kind == "supply":
@@ -394,7 +395,23 @@ def apply_changes(document: Any, changes: Sequence[Change], schema: t.RecordType
         value = REMOVED if change.kind == "remove" else change.after
         if not _set(doc, parsed[0], _json_value(value) if as_json else value, schema, as_json):
             return None
-    return doc
+    return doc if as_json else _freeze(doc)
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _freeze(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
 
 
 def _removal_order(path: str) -> tuple[int, ...]:
@@ -608,7 +625,7 @@ class _Analyzer:
         for part in path:
             if isinstance(node, dict):
                 node = node.get(part, UNKNOWN)
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            elif isinstance(node, (list, tuple)) and isinstance(part, int) and 0 <= part < len(node):
                 node = node[part]
             else:
                 node = UNKNOWN
