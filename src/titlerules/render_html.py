@@ -50,6 +50,7 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { border: 1px solid #d0d7de; padding: .3rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td a { white-space: nowrap; }
 .facts { color: var(--muted); font-size: .85rem; }
 svg text { font-family: inherit; font-size: 12px; }
 @media print {
