@@ -446,7 +446,7 @@ class _Analyzer:
         self.normalised, _ = policy.validator.validate(document)
         self.lines = policy.checked.source.splitlines()
         self._compiled: dict[int, tuple[ir.Expr, Callable[[State], Any]]] = {}
-        self._derived = {d.name: d.value for d in policy.checked.derived}
+        self.derived = {d.name: d.value for d in policy.checked.derived}
         self._evaluated: dict[str, Decision | None] = {}
 
     # -- evaluation -----------------------------------------------------------------------
@@ -461,17 +461,21 @@ class _Analyzer:
     def _inline(self, expr: ir.Expr) -> ir.Expr:
         """``expr`` with derived facts replaced by their definitions."""
         if isinstance(expr, ir.Derived):
-            return self._inline(self._derived[expr.name])
-        changes: dict[str, Any] = {}
-        for field in attrs.fields(type(expr)):
-            value = getattr(expr, field.name)
-            if field.name in ("type", "span"):
-                continue
-            if isinstance(value, ir._EXPR_TYPES):
-                changes[field.name] = self._inline(value)
-            elif isinstance(value, tuple) and any(isinstance(v, ir._EXPR_TYPES) for v in value):
-                changes[field.name] = tuple(self._inline(v) if isinstance(v, ir._EXPR_TYPES) else v for v in value)
-        return attrs.evolve(expr, **changes) if changes else expr
+            return self._inline(self.derived[expr.name])
+        if not self.derived:
+            return expr
+
+        def inline(value: Any) -> Any:
+            if isinstance(value, ir.Expr):
+                return self._inline(value)
+            if isinstance(value, tuple):  # operands, parts, record items (name, expr)
+                return tuple(inline(v) for v in value)
+            return value
+
+        changes = {
+            f.name: inline(getattr(expr, f.name)) for f in attrs.fields(type(expr)) if f.name not in ("type", "span")
+        }
+        return attrs.evolve(expr, **changes)
 
     def eval(self, expr: ir.Expr, env: Env, doc: dict[str, Any]) -> Any:
         """The plain value of ``expr`` on ``doc`` under ``env``."""
@@ -537,7 +541,7 @@ class _Analyzer:
             value = binding.value
             return value.path if type(value) is Ref else None
         if isinstance(expr, ir.Derived):
-            return self.path(self._derived[expr.name], env, doc)
+            return self.path(self.derived[expr.name], env, doc)
         return None
 
     def leaves(self, expr: ir.Expr, env: Env, doc: dict[str, Any]) -> list[tuple[ir.Expr, Path]]:
@@ -558,7 +562,7 @@ class _Analyzer:
                     walk(binding.expr)
                 return
             if isinstance(e, ir.Derived):
-                walk(self._derived[e.name])
+                walk(self.derived[e.name])
                 return
             if isinstance(e, (ir.Quantify, ir.Comprehension)):
                 walk(e.iterable)
@@ -709,7 +713,7 @@ class _Repairer:
             if binding is not None and binding.expr is not None:
                 return self.repair(binding.expr, want, env, doc)
         if isinstance(expr, ir.Derived):
-            return self.repair(self.a._derived[expr.name], want, env, doc)
+            return self.repair(self.a.derived[expr.name], want, env, doc)
         if isinstance(expr, ir.Logic):
             every = (expr.op == "and") == want
             if every:
@@ -820,6 +824,8 @@ class _Repairer:
             if binding is not None and binding.expr is not None:
                 return self.terms(binding.expr, env, doc)
             return []
+        if isinstance(expr, ir.Derived):
+            return self.terms(self.a.derived[expr.name], env, doc)
         if isinstance(expr, (ir.Const, ir.Param)):
             return []
         if isinstance(expr, ir.Arith) and expr.op in "+-":
