@@ -424,3 +424,51 @@ def test_derived_facts_are_worked_through() -> None:
     step = policy.explain({"id": "x", "a": 10, "b": 5}).step("sum")
     assert step.kind == "change"
     assert step.remedies[0].outcome is titlerules.Outcome.PASS
+
+
+FACT_PATHS = [
+    "declared_level", "route", "approval_form", "workplace.city", "workplace.county", "work_area",
+    "qualification.meets_194_conditions", "annual_assessments.2019", "annual_assessments.2020",
+    "continuing_education.2020", "continuing_education.2021.industry_public", "education.year", "education.level",
+    "social_security.in_province", "prior_title", "prior_title.level", "prior_title.obtained", "prior_title.origin",
+    "publicity", "publicity.end", "paper.copies", "paper.submitted", "steps.online_submitted", "steps.unit_reviewed",
+    "fee.deadline", "fraud",
+]  # fmt: skip
+
+
+def _remove(document: dict[str, Any], path: str) -> None:
+    *parents, last = path.split(".")
+    node: Any = document
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(last, None)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    failing_documents(),
+    st.sets(st.sampled_from(FACT_PATHS), max_size=6),
+    st.none() | st.just(datetime.date(2022, 1, 8)),
+)
+def test_every_blocking_finding_gets_a_next_step(
+    lishui: titlerules.Policy, drawn: Any, removed: set[str], late: datetime.date | None
+) -> None:
+    document, as_of = drawn
+    for path in sorted(removed):
+        _remove(document, path)
+    explanation = lishui.explain(document, as_of=late or as_of)
+    blocking = []
+    stack = list(explanation.decision.findings)
+    while stack:
+        finding = stack.pop()
+        stack.extend(finding.children)
+        if finding.outcome in (titlerules.Outcome.FAIL, titlerules.Outcome.ACTION, titlerules.Outcome.UNKNOWN):
+            blocking.append(finding.rule)
+    assert sorted(rule for rule, _ in explanation.by_finding) == sorted(blocking)
+    kinds = {"fail": {"change", "blocked"}, "action": {"todo"}, "unknown": {"missing"}}
+    for rule, step in explanation.by_finding:
+        assert step.kind in kinds[str(step.outcome)], rule
+        if step.kind == "missing":
+            assert [m.path for m in step.missing] == list(explanation.decision.finding(rule).missing)
+    assert explanation.to_dict()["next_steps"]["order"] == [s.finding for s in explanation.steps]

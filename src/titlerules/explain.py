@@ -1411,6 +1411,8 @@ def _missing(analyzer: _Analyzer, site: _Site) -> tuple[tuple[MissingFact, ...],
     for text in finding.missing:
         parsed = parse_path(analyzer.schema, text)
         if parsed is None:
+            # Not a key of the document (``as_of``): reported, with no values to try.
+            facts.append((text, []))
             continue
         facts.append((text, candidate_values(parsed[1], _thresholds(analyzer, site, parsed[0]))))
 
