@@ -472,3 +472,31 @@ def test_every_blocking_finding_gets_a_next_step(
         if step.kind == "missing":
             assert [m.path for m in step.missing] == list(explanation.decision.finding(rule).missing)
     assert explanation.to_dict()["next_steps"]["order"] == [s.finding for s in explanation.steps]
+
+
+def test_the_interpreter_agrees_with_the_evaluator_on_outputs_and_shown_values(lishui: titlerules.Policy) -> None:
+    """Explanations read the IR through their own interpreter (so they do not depend on how
+    the compiler makes code): on every case document it computes what evaluation reports."""
+    from titlerules._counterfactual import Analyzer, sites
+    from titlerules._interpret import Interpreter
+    from titlerules.runtime import to_json
+
+    compared = 0
+    for case in CASES.values():
+        if case.error is not None:
+            continue
+        decision = lishui.evaluate(case.document, as_of=case.as_of)
+        analyzer = Analyzer(lishui, case.document, decision)
+        interpreter = Interpreter(analyzer.normalised, decision.as_of, analyzer.derived)
+        for output in lishui.checked.outputs:
+            assert to_json(interpreter.value(output.value, lambda name: None)) == to_json(decision.outputs[output.name])
+            compared += 1
+        for site in sites(analyzer):
+            if site.block is None:
+                continue
+            for let in site.block.lets:
+                if let.shown and let.name in site.finding.facts:  # not shown when an exception decides
+                    value = analyzer.eval(let.value, site.env, analyzer.normalised)
+                    assert to_json(value) == site.finding.facts[let.name], (case.name, site.finding.rule, let.name)
+                    compared += 1
+    assert compared > 300

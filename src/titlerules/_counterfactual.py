@@ -25,11 +25,11 @@ import attrs
 
 from . import ir
 from . import valuetypes as t
-from .compiler import State, compile_expr
+from ._interpret import Interpreter
 from .decision import Decision, Finding, Message
 from .errors import TitlerulesError
 from .nodes import Span
-from .runtime import UNKNOWN, Ref, path_text, to_json, unwrap
+from .runtime import UNKNOWN, path_text, to_json
 
 if TYPE_CHECKING:
     from .policy import Policy
@@ -278,10 +278,12 @@ def _removal_order(path: str) -> tuple[int, ...]:
 
 @attrs.frozen
 class _Binding:
-    """A name bound in a block: a ``let`` (its IR) or a loop variable (its value)."""
+    """A name bound in a block: a ``let`` (its IR) or a loop variable (its value, and the
+    key path of that value in the document when it is read from there)."""
 
     expr: ir.Expr | None
     value: Any
+    path: Path | None = None
 
 
 Env = tuple[tuple[str, _Binding], ...]
@@ -299,51 +301,18 @@ class Analyzer:
         self.as_of = decision.as_of
         self.normalised, _ = policy.validator.validate(document)
         self.lines = policy.checked.source.splitlines()
-        self._compiled: dict[int, tuple[ir.Expr, Callable[[State], Any]]] = {}
         self.derived = {d.name: d.value for d in policy.checked.derived}
         self._evaluated: dict[str, Decision | None] = {}
 
     # -- evaluation -----------------------------------------------------------------------
 
-    def compiled(self, expr: ir.Expr) -> Callable[[State], Any]:
-        hit = self._compiled.get(id(expr))
-        if hit is None:
-            hit = (expr, compile_expr(self._inline(expr)))
-            self._compiled[id(expr)] = hit
-        return hit[1]
-
-    def _inline(self, expr: ir.Expr) -> ir.Expr:
-        """``expr`` with derived facts replaced by their definitions."""
-        if isinstance(expr, ir.Derived):
-            return self._inline(self.derived[expr.name])
-        if not self.derived:
-            return expr
-
-        def inline(value: Any) -> Any:
-            if isinstance(value, ir.Expr):
-                return self._inline(value)
-            if isinstance(value, tuple):  # operands, parts, record items (name, expr)
-                return tuple(inline(v) for v in value)
-            return value
-
-        changes = {
-            f.name: inline(getattr(expr, f.name)) for f in attrs.fields(type(expr)) if f.name not in ("type", "span")
-        }
-        return attrs.evolve(expr, **changes)
-
     def eval(self, expr: ir.Expr, env: Env, doc: dict[str, Any]) -> Any:
-        """The plain value of ``expr`` on ``doc`` under ``env``."""
-        return unwrap(self.eval_raw(expr, env, doc))
-
-    def eval_raw(self, expr: ir.Expr, env: Env, doc: dict[str, Any]) -> Any:
-        """The value of ``expr``, a :class:`Ref` (with its path) when it is one. A value the
-        evaluator cannot compute on a changed document (a date beyond the official calendar,
-        a division by zero) is unknown: that change is simply not one that helps."""
-        state = State(doc, self.as_of)
+        """The value of ``expr`` on ``doc`` under ``env``. A value that cannot be computed on
+        a changed document (a date beyond the official calendar, a division by zero) is
+        unknown: that change is simply not one that helps."""
+        interpreter = Interpreter(doc, self.as_of, self.derived)
         try:
-            for name, binding in env:
-                state.locals[name] = binding.value if binding.expr is None else self.compiled(binding.expr)(state)
-            return self.compiled(expr)(state)
+            return interpreter.value(expr, _locals(interpreter, env))
         except TitlerulesError:
             return UNKNOWN
 
@@ -392,8 +361,7 @@ class Analyzer:
                 return None
             if binding.expr is not None:
                 return self.path(binding.expr, env, doc)
-            value = binding.value
-            return value.path if type(value) is Ref else None
+            return binding.path
         if isinstance(expr, ir.Derived):
             return self.path(self.derived[expr.name], env, doc)
         return None
@@ -428,20 +396,13 @@ class Analyzer:
         return found
 
     def items(self, iterable: ir.Expr, env: Env, doc: dict[str, Any]) -> list[tuple[int, Any, Path | None]] | None:
-        """The elements of a list expression as a loop binds them (records wrapped with
-        their paths, as the compiler does), or ``None`` when the list is unknown."""
-        found = self.eval_raw(iterable, env, doc)
-        path = found.path if type(found) is Ref else None
-        values = unwrap(found)
+        """The elements of a list expression with the key path of each (``None`` for a list
+        the policy builds), or ``None`` when the list is unknown."""
+        values = self.eval(iterable, env, doc)
         if values is UNKNOWN or values is None:
             return None
-        kind = iterable.type
-        wrap = isinstance(kind, t.ListType) and kind.item is not None and _is_container(kind.item)
-        out = []
-        for i, item in enumerate(values):
-            item_path = (*path, i) if path else None
-            out.append((i, Ref(item, item_path) if wrap else item, item_path))
-        return out
+        path = self.path(iterable, env, doc)
+        return [(i, item, (*path, i) if path is not None else None) for i, item in enumerate(values)]
 
     def operands(self, atom: ir.Expr, env: Env, doc: dict[str, Any]) -> str:
         """The values a comparison compared, as in ``2021 in 2020 .. 2022``."""
@@ -505,6 +466,22 @@ def _default_of(schema: t.RecordType, path: Path) -> Any:
             return UNKNOWN
         kind = field.type
     return field.default if field is not None and field.has_default else UNKNOWN
+
+
+def _locals(interpreter: Interpreter, env: Env) -> Callable[[str], Any]:
+    """The values of the names bound in ``env``: a ``let`` is evaluated under the bindings
+    made before it."""
+
+    def lookup(name: str) -> Any:
+        for index in range(len(env) - 1, -1, -1):
+            bound, binding = env[index]
+            if bound == name:
+                if binding.expr is None:
+                    return binding.value
+                return interpreter.value(binding.expr, _locals(interpreter, env[:index]))
+        raise KeyError(name)
+
+    return lookup
 
 
 def _lookup(env: Env, name: str) -> _Binding | None:
@@ -614,15 +591,15 @@ class Repairer:
         removable = self.removable(expr.iterable, env, doc)
         per_item: list[list[Alternative]] = []
         for _, item, item_path in items:
-            inner = (*env, (expr.var, _Binding(None, item)))
+            inner = (*env, (expr.var, _Binding(None, item, item_path)))
             if self.a.eval(expr.body, inner, doc) is body_want:
                 continue
             options = list(self.repair(expr.body, body_want, inner, doc))
             if every and removable and item_path is not None:
                 # An item that breaks "each"/"no" can also be left out of the application.
-                options.append((Change(path_text(item_path), unwrap(item), REMOVED, "remove"),))
+                options.append((Change(path_text(item_path), item, REMOVED, "remove"),))
             elif every and item_path is not None and not removable:
-                self.note_fixed(expr, [(item_path, unwrap(item))], env)
+                self.note_fixed(expr, [(item_path, item)], env)
             per_item.append(options)
         if every:
             alternatives: list[Alternative] = [()]
@@ -766,7 +743,7 @@ class Repairer:
         if self.a.fixed(path):
             self.note(expr, [(path, current)], env, doc)
             return []
-        choices = tuple(unwrap(c) for c in collection)
+        choices = tuple(collection)
         if not inside or not choices:
             self.note(expr, [], env, doc)
             return []
@@ -958,7 +935,7 @@ def merge(first: Alternative, second: Alternative) -> Alternative:
 def _cost(alternative: Alternative) -> tuple[int, float]:
     size = 0.0
     for change in alternative:
-        before, after = unwrap(change.before), change.after
+        before, after = change.before, change.after
         if isinstance(before, datetime.date) and isinstance(after, datetime.date):
             size += abs((after - before).days)
         elif isinstance(before, (int, float)) and isinstance(after, (int, float)) and not isinstance(after, bool):
@@ -1018,11 +995,11 @@ def _block_sites(analyzer: Analyzer, finding: Finding, block: ir.Block, env: Env
             if found is not None:
                 yield Site(found, None, env)
             continue
-        for i, value, _ in items:
-            found = children.get(f"{finding.rule}.{child_key(unwrap(value), i)}")
+        for i, value, value_path in items:
+            found = children.get(f"{finding.rule}.{child_key(value, i)}")
             if found is None:
                 continue
-            yield from _block_sites(analyzer, found, child.body, (*env, (child.var, _Binding(None, value))))
+            yield from _block_sites(analyzer, found, child.body, (*env, (child.var, _Binding(None, value, value_path))))
 
 
 def child_key(item: Any, index: int) -> str:
@@ -1080,8 +1057,8 @@ class BlockRepairer:
         if items is None:
             return [()]
         alternatives: list[Alternative] = [()]
-        for _, value, _ in items:
-            inner = (*env, (child.var, _Binding(None, value)))
+        for _, value, value_path in items:
+            inner = (*env, (child.var, _Binding(None, value, value_path)))
             alternatives = _then(self.a, doc, alternatives, partial(self.block, child.body, inner))
         return alternatives
 
@@ -1157,8 +1134,8 @@ def _scoped(analyzer: Analyzer, block: ir.Block, env: Env) -> Iterator[tuple[ir.
             yield from _scoped(analyzer, child.body, env)
             continue
         assert child.iterable is not None and child.var is not None
-        for _, value, _ in analyzer.items(child.iterable, env, analyzer.normalised) or []:
-            yield from _scoped(analyzer, child.body, (*env, (child.var, _Binding(None, value))))
+        for _, value, value_path in analyzer.items(child.iterable, env, analyzer.normalised) or []:
+            yield from _scoped(analyzer, child.body, (*env, (child.var, _Binding(None, value, value_path))))
 
 
 def _atoms(analyzer: Analyzer, expr: ir.Expr, env: Env) -> Iterator[tuple[ir.Expr, Env]]:
@@ -1173,8 +1150,8 @@ def _atoms(analyzer: Analyzer, expr: ir.Expr, env: Env) -> Iterator[tuple[ir.Exp
         return
     if isinstance(expr, ir.Quantify):
         items = analyzer.items(expr.iterable, env, analyzer.normalised) or []
-        for _, item, _ in items:
-            yield from _atoms(analyzer, expr.body, (*env, (expr.var, _Binding(None, item))))
+        for _, item, item_path in items:
+            yield from _atoms(analyzer, expr.body, (*env, (expr.var, _Binding(None, item, item_path))))
         return
     for child in ir.children(expr):
         yield from _atoms(analyzer, child, env)
@@ -1195,7 +1172,7 @@ def thresholds(analyzer: Analyzer, site: Site, target: Path) -> list[Any]:
                 if analyzer.path(atom.element, scope, doc) == target:
                     collection = analyzer.eval(atom.collection, scope, doc)
                     if isinstance(collection, tuple):
-                        found.extend(unwrap(c) for c in collection)
+                        found.extend(collection)
                 continue
             if isinstance(atom, ir.Between):
                 if analyzer.path(atom.operand, scope, doc) == target:
