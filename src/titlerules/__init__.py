@@ -19,6 +19,7 @@ from .errors import (
     PolicyNotFoundError,
     TitlerulesError,
 )
+from .explain import Explanation, NextStep
 from .policy import Policy, bundled_policies, load_policy
 from .version import __version__
 
@@ -26,10 +27,12 @@ __all__ = [
     "Decision",
     "Diagnostic",
     "EvaluationError",
+    "Explanation",
     "Finding",
     "InputError",
     "InputProblem",
     "Message",
+    "NextStep",
     "Outcome",
     "Policy",
     "PolicyError",

@@ -314,7 +314,7 @@ class _Checker:
             if decl.default is not None:
                 self.error(decl.span, "the applicant key cannot have a default", "key")
         if decl.default is None:
-            return t.Field(decl.name, type_, is_key=decl.is_key)
+            return t.Field(decl.name, type_, is_key=decl.is_key, fixed=decl.fixed)
         checked = self.expr(decl.default, Scope(), hint=type_, constant=True)
         if not t.assignable(checked.type, type_):
             self.error(
@@ -322,7 +322,7 @@ class _Checker:
                 f"default of type {checked.type.describe()} does not fit {type_.describe()}",
                 "type",
             )
-        return t.Field(decl.name, type_, self._fold(checked), True, decl.is_key)
+        return t.Field(decl.name, type_, self._fold(checked), True, decl.is_key, decl.fixed)
 
     def _facts(self) -> t.RecordType:
         fields: list[t.Field] = []

@@ -623,7 +623,7 @@ class _Printer(_Expressions):
 
     def _field_suffix(self, field: n.FieldDecl) -> str:
         suffix = f" = {_flat(self._expr(field.default))}" if field.default is not None else ""
-        return suffix + (" key" if field.is_key else "")
+        return suffix + (" key" if field.is_key else "") + (" fixed" if field.fixed else "")
 
     def _record_fits_inline(
         self,

@@ -56,6 +56,7 @@ STATEMENTS = (
     "until",
     "where",
     "key",
+    "fixed",
     "ordered",
 )
 OUTCOMES = ("pass", "fail", "action", "unknown", "not_applicable", "exempt")

@@ -266,13 +266,15 @@ TypeExpr = PrimitiveTypeExpr | NamedTypeExpr | RecordTypeExpr | ListTypeExpr | M
 
 @attrs.frozen
 class FieldDecl:
-    """One key of the applicant document: its type, default and whether it is the key."""
+    """One key of the applicant document: its type, default, whether it is the key, and
+    whether it is fixed history (``fixed``: no explanation suggests changing it)."""
 
     name: str
     type: TypeExpr
     default: Expr | None
     is_key: bool
     span: Span = attrs.field(eq=False)
+    fixed: bool = False
 
 
 # ---- declarations -------------------------------------------------------------------------

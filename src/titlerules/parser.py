@@ -349,8 +349,9 @@ class _Builder(Transformer[Token, Any]):
         type_: n.TypeExpr,
         default: n.Expr | None,
         key: Token | None,
+        fixed: Token | None,
     ) -> n.FieldDecl:
-        return n.FieldDecl(str(name), type_, default, key is not None, _span(name))
+        return n.FieldDecl(str(name), type_, default, key is not None, _span(name), fixed=fixed is not None)
 
     @v_args(inline=True)
     def field_default(self, expr: n.Expr) -> n.Expr:

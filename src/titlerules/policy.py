@@ -20,6 +20,7 @@ from .checker import check
 from .compiler import CompiledPolicy, compile_policy
 from .decision import Decision, FrozenMap, Provenance, verdict_of
 from .errors import Diagnostic, InputError, InputProblem, PolicyError, PolicyNotFoundError
+from .explain import Explanation, explain
 from .extends import derive
 from .parser import parse
 from .validation import Validator
@@ -95,6 +96,28 @@ class Policy:
             provenance=Provenance(self.source_sha256, document_sha256(document), __version__),
             warnings=tuple(warnings),
         )
+
+    def explain(
+        self,
+        document: Any,
+        as_of: datetime.date | str | None = None,
+        decision: Decision | None = None,
+    ) -> Explanation:
+        """The decision on ``document`` with what to do next about each finding that blocks
+        (docs/explanations.md). Pass the ``decision`` already made on this document to
+        reuse it; it must be this policy's decision on this very document and day.
+        """
+        if decision is None:
+            decision = self.evaluate(document, as_of)
+        elif (
+            decision.policy != self.id
+            or decision.provenance.document_sha256 != document_sha256(document)
+            or decision.as_of != _as_of(as_of if as_of is not None else decision.as_of)
+        ):
+            raise InputError(
+                [InputProblem("", "the decision was not made by this policy on this document and day", "mismatch")]
+            )
+        return explain(self, document, decision)
 
 
 def document_sha256(document: Any) -> str:

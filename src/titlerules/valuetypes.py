@@ -113,13 +113,15 @@ class EnumType:
 
 @attrs.frozen
 class Field:
-    """One field of a record: its type and what an absent key means."""
+    """One field of a record: its type and what an absent key means; ``fixed`` marks fixed
+    history (a past date, a finding) that explanations never suggest changing."""
 
     name: str
     type: Type
     default: Any = None
     has_default: bool = False
     is_key: bool = False
+    fixed: bool = False
 
 
 @attrs.frozen

@@ -35,6 +35,7 @@ def add_parser(commands: Any) -> None:
         "--format", choices=("text", "json", "jsonl"), default="text", help="output format (default: text)"
     )
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of text output")
+    parser.add_argument("--verbose", action="store_true", help="text: add every finding with the facts it read")
     parser.add_argument("files", nargs="+", metavar="FILE", help="JSON or JSONL file, or - for stdin")
     parser.set_defaults(handler=run)
 
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 if written:
                     sys.stdout.write("\n")
-                text = render_text(decision, args.lang, policy.output_labels, policy.checked.document)
+                text = render_text(decision, args.lang, policy.output_labels, policy.checked.document, args.verbose)
                 sys.stdout.write(text + "\n")
             written += 1
     if args.format == "json":
