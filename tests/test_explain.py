@@ -73,6 +73,8 @@ NEXT_STEPS = [
     ("fraud", "fail", "falsification in this application decides the verdict", "blocked",
      "cannot be remedied: `fraud.current_application` rests on fixed history (fraud.current_application = true), "
      "which cannot be changed"),
+    ("fraud", "unknown", "a ban record whose scope is not given leaves the integrity rule unknown", "missing",
+     "supply: fraud.history.0.scope"),
     ("deadlines", "action", "a county report not yet made is an action before its deadline", "todo",
      "to do by 2021-12-31: steps.county_reported: (none) -> (give ≤ 2021-12-31)"),
     ("deadlines", "fail", "an online application on 13 December fails", "blocked",

@@ -53,9 +53,12 @@ class Scope:
 
 
 class _Checker:
-    def __init__(self, policy_file: n.PolicyFile, source: str) -> None:
+    def __init__(self, policy_file: n.PolicyFile, source: str, inherited: tuple[tuple[str, str], ...] = ()) -> None:
         self.file = policy_file
         self.source = SourceText(source, policy_file.filename)
+        self.inherited = inherited
+        # A derived policy's parent declarations carry spans into the parent's file.
+        self.sources = {name: SourceText(text, name) for name, text in inherited}
         self.problems: list[Diagnostic] = []
         decls = policy_file.declarations
         self.headers = [d for d in decls if isinstance(d, n.PolicyHeader)]
@@ -83,7 +86,10 @@ class _Checker:
     # ---- bookkeeping -------------------------------------------------------------------
 
     def error(self, span: n.Span, message: str, code: str, hint: str | None = None) -> None:
-        self.problems.append(self.source.at(span, message, code, hint))
+        self.problems.append(self._source_for(span).at(span, message, code, hint))
+
+    def _source_for(self, span: n.Span) -> SourceText:
+        return self.sources.get(span.file, self.source) if span.file else self.source
 
     def _unique(self, decls: list[Any], kind: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -143,7 +149,7 @@ class _Checker:
         rules = self._rules(clauses)
         outputs = self._outputs()
         if self.problems:
-            raise PolicyError(sorted(self.problems, key=lambda d: (d.line, d.column)))
+            raise PolicyError(sorted(self.problems, key=lambda d: (d.filename != self.file.filename, d.line, d.column)))
         key_fields = [f.name for f in schema.fields if f.is_key]
         return ir.CheckedPolicy(
             id=header.id if header else "",
@@ -162,6 +168,7 @@ class _Checker:
             clauses=tuple(clauses.values()),
             rules=tuple(rules),
             outputs=tuple(outputs),
+            inherited=self.inherited,
         )
 
     def _header(self) -> n.PolicyHeader | None:
@@ -292,9 +299,10 @@ class _Checker:
         )
 
     def _source_of(self, span: n.Span) -> str:
+        source = self._source_for(span)
         if span.line != span.end_line:
-            return " ".join((self.source.line(i) or "").strip() for i in range(span.line, span.end_line + 1))
-        return (self.source.line(span.line) or "")[span.column - 1 : span.end_column - 1]
+            return " ".join((source.line(i) or "").strip() for i in range(span.line, span.end_line + 1))
+        return (source.line(span.line) or "")[span.column - 1 : span.end_column - 1]
 
     def _field(self, decl: n.FieldDecl, top_level: bool) -> t.Field:
         type_ = self._type(decl.type)
@@ -354,6 +362,8 @@ class _Checker:
         except ValueError as error:
             self.error(expr.span, str(error), "not-constant")
             return None
+        except TypeError:
+            return None  # operands of the wrong type: already reported as a type error
 
     def _table(self, decl: n.TableDecl) -> ir.TableInfo:
         key_type = self._type(decl.key_type)
@@ -1029,7 +1039,8 @@ def member_const(enum: t.EnumType, member: str, span: n.Span) -> ir.Const:
     return ir.Const(member, enum, span)
 
 
-def check(policy_file: n.PolicyFile, source: str) -> ir.CheckedPolicy:
+def check(policy_file: n.PolicyFile, source: str, inherited: tuple[tuple[str, str], ...] = ()) -> ir.CheckedPolicy:
     """Check a parsed policy; raises :class:`~titlerules.errors.PolicyError` with every
-    problem found."""
-    return _Checker(policy_file, source).check()
+    problem found. ``inherited`` holds the ``(file name, text)`` of a derived policy's
+    ancestors (:func:`titlerules.extends.derive`), for errors in their declarations."""
+    return _Checker(policy_file, source, inherited).check()

@@ -32,11 +32,13 @@ class State:
     """One evaluation in progress: the document, ``as_of``, bound names and what the
     current finding has read so far."""
 
-    __slots__ = ("as_of", "derived", "doc", "facts", "locals", "missing")
+    __slots__ = ("as_of", "derived", "doc", "facts", "locals", "missing", "trace")
 
     def __init__(self, doc: dict[str, Any], as_of: datetime.date | None) -> None:
         self.doc = doc
         self.as_of = as_of
+        # When a list: what decided, for coverage (CompiledPolicy.run).
+        self.trace: list[tuple[str, Any, str]] | None = None
         self.facts: dict[str, Any] = {}
         self.missing: list[str] = []
         self.locals: dict[str, Any] = {}
@@ -705,9 +707,16 @@ class _Requirement:
     on_false: Outcome
     until: Fn | None
     messages: dict[Outcome, _Text]
+    site: Any = None  # the requirement's span, named in a trace
 
     def run(self, s: State) -> tuple[Outcome | None, list[str], datetime.date | None]:
         """The outcome (``None`` when its ``when`` is false), facts missing, deadline."""
+        outcome, missing, deadline = self._run(s)
+        if s.trace is not None:
+            s.trace.append(("require", self.site, str(outcome) if outcome is not None else "skipped"))
+        return outcome, missing, deadline
+
+    def _run(self, s: State) -> tuple[Outcome | None, list[str], datetime.date | None]:
         s.missing = []
         guard: Any = True
         if self.when is not None:
@@ -762,6 +771,7 @@ class _Exception:
     outcome: Outcome
     condition: Fn
     message: _Text | None
+    site: Any = None  # the exception's span, named in a trace
 
 
 @attrs.frozen
@@ -781,6 +791,7 @@ class _Block:
     requirements: tuple[_Requirement, ...]
     children: tuple[_Child, ...]
     pass_message: _Text | None
+    site: Any = None  # the block's span, named in a trace
 
     def run(
         self,
@@ -796,7 +807,10 @@ class _Block:
         for name, fn, _ in self.lets:
             s.locals[name] = _Lazy(fn)
         try:
-            return self._decide(s, finding_id, cite, inherited_title, note)
+            finding = self._decide(s, finding_id, cite, inherited_title, note)
+            if s.trace is not None:
+                s.trace.append(("block", self.site, str(finding.outcome)))
+            return finding
         finally:
             for name, previous in bound.items():
                 _restore(s, name, previous)
@@ -827,6 +841,8 @@ class _Block:
             rank = _EXCEPTION_RANK[case.outcome]
             # A stronger exception whose condition is unknown might still take over.
             if not any(_EXCEPTION_RANK[p.outcome] < rank and p.outcome is not case.outcome for p in possible):
+                if s.trace is not None:
+                    s.trace.append(("exception", case.site, str(case.outcome)))
                 message = case.message.render(s) if case.message else default_message(case.outcome, title)
                 return Finding(finding_id, case.outcome, cite, title, message, FrozenMap(s.facts), (), None, note)
             missing_facts = _dedupe(missing)
@@ -891,6 +907,8 @@ class _Block:
             items, path = _elements(child.iterable(s))
             if items is None:
                 # The list itself is unknown (e.g. it depends on the declared level).
+                if s.trace is not None:
+                    s.trace.append(("block", child.body.site, str(Outcome.UNKNOWN)))
                 missing = _dedupe(s.missing)
                 found.append(
                     Finding(
@@ -925,10 +943,11 @@ def _block(c: _Compiler, block: ir.Block) -> _Block:
     return _Block(
         _text(c, block.title),
         tuple((let.name, c(let.value), let.shown) for let in block.lets),
-        tuple(_Exception(Outcome(e.outcome), c(e.condition), _text(c, e.message)) for e in block.exceptions),
+        tuple(_Exception(Outcome(e.outcome), c(e.condition), _text(c, e.message), e.span) for e in block.exceptions),
         tuple(_requirement(c, r) for r in block.requirements),
         tuple(_child(c, child) for child in block.children),
         _text(c, block.pass_message),
+        block.span,
     )
 
 
@@ -942,6 +961,7 @@ def _requirement(c: _Compiler, r: ir.Requirement) -> _Requirement:
         Outcome(r.on_false),
         c(r.until) if r.until is not None else None,
         {k: v for k, v in messages.items() if v is not None},
+        r.span,
     )
 
 
@@ -975,9 +995,17 @@ class CompiledPolicy:
     outputs: tuple[tuple[str, Fn], ...]
     output_labels: tuple[tuple[str, tuple[str, str]], ...]
 
-    def run(self, doc: dict[str, Any], as_of: datetime.date | None) -> tuple[tuple[Finding, ...], dict[str, Any]]:
-        """Evaluate a validated document: the findings in rule order and the outputs."""
+    def run(
+        self, doc: dict[str, Any], as_of: datetime.date | None, trace: list[tuple[str, Any, str]] | None = None
+    ) -> tuple[tuple[Finding, ...], dict[str, Any]]:
+        """Evaluate a validated document: the findings in rule order and the outputs.
+
+        With ``trace`` (a list), it records ``(kind, span, outcome)`` for coverage: each
+        requirement run (outcome "skipped" when its ``when`` is false), each exception that
+        decides a finding, and each block's finding.
+        """
         s = State(doc, as_of)
+        s.trace = trace
         findings = []
         for rule in self.rules:
             note = rule.note.render(s) if rule.note else None

@@ -471,6 +471,8 @@ class CheckedPolicy:
     clauses: tuple[Clause, ...]
     rules: tuple[Rule, ...]
     outputs: tuple[Output, ...]
+    # A derived policy's ancestors, oldest first: (file name, text).
+    inherited: tuple[tuple[str, str], ...] = ()
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:

@@ -20,6 +20,8 @@ class Span:
     column: int
     end_line: int
     end_column: int
+    # The file the span is in, when it is not the policy's own (a derived policy's parent).
+    file: str | None = attrs.field(default=None, eq=False)
 
 
 NO_SPAN = Span(0, 0, 0, 0)
@@ -288,6 +290,7 @@ class PolicyHeader:
     issuer: str | None
     year: int | None
     span: Span = attrs.field(eq=False)
+    extends: str | None = None
 
 
 @attrs.frozen
@@ -474,6 +477,26 @@ class RuleDecl:
     cite_spans: tuple[Span, ...] = attrs.field(eq=False)
 
 
+@attrs.frozen
+class MessageOverride:
+    """One message a derived policy gives anew: ``note``, ``title``, ``pass``,
+    ``exception <outcome>`` or a requirement's ``fail``/``action``/``unknown``."""
+
+    kind: str  # note | title | pass | exception | require
+    outcome: str | None
+    text: Text
+    span: Span = attrs.field(eq=False)
+
+
+@attrs.frozen
+class MessagesDecl:
+    """``messages rule[.child...] { ... }``: new messages for a rule of the parent policy."""
+
+    target: tuple[str, ...]
+    overrides: tuple[MessageOverride, ...]
+    span: Span = attrs.field(eq=False)
+
+
 Declaration = (
     PolicyHeader
     | EnumDecl
@@ -485,6 +508,7 @@ Declaration = (
     | ClauseDecl
     | RuleDecl
     | OutputDecl
+    | MessagesDecl
 )
 
 

@@ -288,8 +288,9 @@ class _Builder(Transformer[Token, Any]):
     @v_args(meta=True)
     def policy_decl(self, meta: Meta, children: list[Any]) -> n.PolicyHeader:
         ident = self._plain(children[0])
+        parent = children[1]
         fields: dict[str, Any] = {}
-        for kind, value, span in children[1:]:
+        for kind, value, span in children[2:]:
             if kind in fields:
                 self.problems.append(self.source.at(span, f"'{kind}' is given twice in the header", "duplicate"))
             fields[kind] = value
@@ -300,7 +301,12 @@ class _Builder(Transformer[Token, Any]):
             fields.get("issuer"),
             fields.get("year"),
             _span(meta),
+            parent,
         )
+
+    @v_args(inline=True)
+    def extends(self, token: Token) -> str:
+        return self._plain(token)
 
     @v_args(meta=True, inline=True)
     def meta_title(self, meta: Meta, text: n.Text) -> tuple[str, Any, n.Span]:
@@ -487,6 +493,32 @@ class _Builder(Transformer[Token, Any]):
     @v_args(meta=True, inline=True)
     def output_decl(self, meta: Meta, name: Token, label: n.Text | None, value: n.Expr) -> n.OutputDecl:
         return n.OutputDecl(str(name), label, value, _span(name))
+
+    @v_args(meta=True)
+    def messages_decl(self, meta: Meta, children: list[Any]) -> n.MessagesDecl:
+        names = [c for c in children if isinstance(c, Token)]
+        overrides = [c for c in children if isinstance(c, n.MessageOverride)]
+        return n.MessagesDecl(tuple(str(t) for t in names), tuple(overrides), _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def override_note(self, meta: Meta, text: n.Text) -> n.MessageOverride:
+        return n.MessageOverride("note", None, text, _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def override_title(self, meta: Meta, text: n.Text) -> n.MessageOverride:
+        return n.MessageOverride("title", None, text, _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def override_pass(self, meta: Meta, text: n.Text) -> n.MessageOverride:
+        return n.MessageOverride("pass", None, text, _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def override_exception(self, meta: Meta, outcome: str, text: n.Text) -> n.MessageOverride:
+        return n.MessageOverride("exception", outcome, text, _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def override_requirement(self, meta: Meta, outcome: str, text: n.Text) -> n.MessageOverride:
+        return n.MessageOverride("require", outcome, text, _span(meta))
 
     # ---- rules --------------------------------------------------------------------
 
@@ -788,3 +820,19 @@ def parse(text: str, filename: str = "<policy>") -> n.PolicyFile:
     if builder.problems:
         raise PolicyError(builder.problems)
     return n.PolicyFile(filename, tuple(declarations))
+
+
+def lex(text: str, filename: str = "<policy>") -> list[tuple[str, str, n.Span]]:
+    """Every token of ``text``, comments included, as (terminal name, text, span).
+
+    For tools that need what the AST leaves out: the formatter keeps comments and
+    finds closing braces with it. Whitespace is not returned.
+    """
+    try:
+        return [
+            (token.type, str(token), _span(token))
+            for token in _lark().lex(text, dont_ignore=True)
+            if token.type != "WS"
+        ]
+    except UnexpectedInput as error:
+        raise PolicyError([_syntax_diagnostic(SourceText(text, filename), error, _lark())]) from None

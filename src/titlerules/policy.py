@@ -21,6 +21,7 @@ from .compiler import CompiledPolicy, compile_policy
 from .decision import Decision, FrozenMap, Provenance, verdict_of
 from .errors import Diagnostic, InputError, InputProblem, PolicyError, PolicyNotFoundError
 from .explain import Explanation, explain
+from .extends import derive
 from .parser import parse
 from .validation import Validator
 from .version import __version__
@@ -38,12 +39,20 @@ class Policy:
         self.checked = checked
         self.compiled: CompiledPolicy = compile_policy(checked)
         self.validator = Validator(checked.schema)
-        self.source_sha256 = hashlib.sha256(checked.source.encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(checked.source.encode("utf-8"))
+        for _, text in checked.inherited:  # a derived policy is its text and its ancestors'
+            digest.update(text.encode("utf-8"))
+        self.source_sha256 = digest.hexdigest()
 
     @classmethod
     def from_source(cls, text: str, filename: str = "<policy>") -> Policy:
-        """Parse, check and compile policy text; raises :class:`PolicyError`."""
-        return cls(check(parse(text, filename), text))
+        """Parse, check and compile policy text; raises :class:`PolicyError`.
+
+        A policy that ``extends`` another finds it beside ``filename`` or among the
+        bundled policies (docs/language.md).
+        """
+        tree, inherited = derive(parse(text, filename), text, find_parent, parse)
+        return cls(check(tree, text, inherited))
 
     def __reduce__(self) -> tuple[Any, tuple[str, str]]:
         return (Policy.from_source, (self.checked.source, self.checked.filename))
@@ -177,6 +186,22 @@ def read_policy_file(path: str | os.PathLike[str]) -> str:
                 )
             ]
         ) from None
+
+
+def find_parent(name: str, child: str) -> tuple[str, str]:
+    """The text and file name of the policy that ``child`` extends under ``name``: a path
+    (relative to the child's folder), a ``NAME.policy`` beside the child, or a bundled id."""
+    folder = Path(child).parent
+    if name.endswith(POLICY_SUFFIX) or "/" in name or os.sep in name:
+        path = folder / name
+        return read_policy_file(path), os.fspath(path)
+    sibling = folder / (name + POLICY_SUFFIX)
+    if sibling.is_file():
+        return read_policy_file(sibling), os.fspath(sibling)
+    bundled = bundled_policies()
+    if name not in bundled:
+        raise PolicyNotFoundError(name, "no policy of that name beside it or bundled", list(bundled))
+    return bundled[name], f"{name}{POLICY_SUFFIX}"
 
 
 def load_policy(name_or_path: str | os.PathLike[str]) -> Policy:
