@@ -98,7 +98,7 @@ MISTAKES = [
         "table 't' has no row for assistant (add the rows or an 'else')",
     ),
     ("no header", "facts { a: bool }\n", "no-header", 1, 1, 'a policy starts with a header: policy "id" { ... }'),
-    ("empty file", "", "no-header", 1, 1, 'a policy starts with a header: policy "id" { ... }'),
+    ("empty file", "", "no-header", 1, 1, 'the policy is empty; a policy starts with a header: policy "id" { ... }'),
     (
         "cyclic parameters",
         HEAD + "param a = b\nparam b = a\n",
@@ -112,10 +112,10 @@ MISTAKES = [
     (
         "full-width digits",
         HEAD + RULE + "require hours >= ９０ }\n",
-        "syntax",
+        "character",
         4,
         56,
-        "unexpected character '９' (a full-width character; type the ASCII '9')",
+        "full-width character '９' outside a string; type the ASCII '9'",
     ),
     (
         "unclosed interpolation",

@@ -13,6 +13,7 @@ from .decision import Decision, Finding, Message, Outcome, Provenance, Verdict
 from .errors import (
     Diagnostic,
     EvaluationError,
+    EvaluationLimitError,
     InputError,
     InputProblem,
     PolicyError,
@@ -27,6 +28,7 @@ __all__ = [
     "Decision",
     "Diagnostic",
     "EvaluationError",
+    "EvaluationLimitError",
     "Explanation",
     "Finding",
     "InputError",

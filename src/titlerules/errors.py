@@ -17,9 +17,89 @@ from .nodes import Span
 
 
 class TitlerulesError(Exception):
-    """Base class of every error the library raises on purpose."""
+    """Base class of every error the library raises on purpose.
+
+    Every error has the structured fields ``code`` (a stable code from :data:`ERROR_CODES`),
+    ``path`` (the key path in an applicant document, or ``None``), and ``line`` and
+    ``column`` (1-based, in a policy file, or ``None``).
+    """
 
     code: str = "error"
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+# Every stable error code, by the kind of error that carries it; docs/errors.md lists the
+# same codes in one table per kind (a test keeps the two identical). A caller may match on
+# these codes: they do not change between releases.
+ERROR_CODES: dict[str, frozenset[str]] = {
+    "policy": frozenset(
+        {
+            "syntax",
+            "encoding",
+            "character",
+            "too-large",
+            "too-deep",
+            "bad-date",
+            "no-header",
+            "duplicate",
+            "reserved",
+            "unknown-name",
+            "unknown-field",
+            "unknown-type",
+            "unknown-function",
+            "unknown-clause",
+            "no-cite",
+            "no-title",
+            "type",
+            "not-constant",
+            "cycle",
+            "recursive-type",
+            "empty-range",
+            "incomplete-table",
+            "key",
+            "outcome",
+            "extends",
+        }
+    ),
+    "warning": frozenset(
+        {
+            "unused-parameter",
+            "unused-table",
+            "unused-derived",
+            "unused-fact",
+            "never-passes",
+            "never-fails",
+            "never-applies",
+            "redundant-condition",
+            "empty-range",
+            "same-decision",
+            "unaccounted-clause",
+            "message-fact",
+        }
+    ),
+    "input": frozenset(
+        {
+            "not-object",
+            "required",
+            "type",
+            "enum",
+            "bad-date",
+            "range",
+            "not-finite",
+            "year-key",
+            "invariant",
+            "mismatch",
+            "json",
+            "duplicate-key",
+            "too-deep",
+        }
+    ),
+    "evaluation": frozenset({"calendar-range", "division-by-zero", "overflow"}),
+    "limit": frozenset({"too-large"}),
+    "other": frozenset({"policy-not-found", "case-file", "formatter", "file", "error"}),
+}
 
 
 def display_width(text: str) -> int:
@@ -139,6 +219,7 @@ class PolicyError(TitlerulesError):
         self.filename = first.filename if first else None
         self.line = first.line if first else None
         self.column = first.column if first else None
+        self.path = None
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
 
@@ -193,3 +274,16 @@ class EvaluationError(TitlerulesError):
         self.code = code
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class EvaluationLimitError(EvaluationError):
+    """A document too large to evaluate: it passes one of the limits of
+    :mod:`titlerules.limits`, which the message names with its value."""
+
+    code = "too-large"
+
+    def __init__(self, message: str, limit: str, maximum: int, path: str | None = None) -> None:
+        super().__init__(f"{message} (limit {limit} = {maximum})", "too-large", path or None)
+        self.limit = limit
+        self.maximum = maximum
+        self.path = path or None

@@ -172,12 +172,14 @@ def _join(items: Sequence[Doc], separator: Doc) -> list[Doc]:
     return out
 
 
-def _bracketed(open_: str, items: Sequence[Doc], close: str, padded: bool = False) -> Doc:
-    """``[a, b]`` or ``{ a, b }`` on one line, else one item a line with a trailing comma."""
+def _bracketed(open_: str, items: Sequence[Doc], close: str, padded: bool = False, trailing: bool = True) -> Doc:
+    """``[a, b]`` or ``{ a, b }`` on one line, else one item a line with a trailing comma
+    (none in a call's arguments, where the grammar takes none)."""
     if not items:
         return open_ + close
     edge = _Line(" ") if padded else _SOFT
-    return _Group([open_, _Nest(2, [edge, *_join(items, [",", _Line()]), _IfBreak(",")]), edge, close])
+    last = [_IfBreak(",")] if trailing else []
+    return _Group([open_, _Nest(2, [edge, *_join(items, [",", _Line()]), *last]), edge, close])
 
 
 def _filled(open_: str, items: Sequence[Doc], close: str) -> Doc:
@@ -269,7 +271,7 @@ class _Expressions:
         if isinstance(e, n.Index):
             return [self._expr(e.obj, _POSTFIX), "[", self._expr(e.key), "]"], _POSTFIX
         if isinstance(e, n.Call):
-            return [e.function, _bracketed("(", [self._expr(a) for a in e.args], ")")], _POSTFIX
+            return [e.function, _bracketed("(", [self._expr(a) for a in e.args], ")", trailing=False)], _POSTFIX
         if isinstance(e, n.Unary):
             if e.op == "not":
                 return ["not ", self._expr(e.operand, _NOT)], _NOT

@@ -15,10 +15,12 @@ from typing import Any
 import attrs
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.tree import Meta
+from lark.tree import Meta, Tree
 
+from . import characters
 from . import nodes as n
 from .errors import Diagnostic, PolicyError, SourceText
+from .limits import MAX_EXPRESSION_DEPTH, MAX_POLICY_BYTES, MAX_POLICY_NESTING
 
 _TERMINAL_NAMES = {
     "NAME": "a name",
@@ -804,17 +806,77 @@ def _shift(expr: Any, lines: int, columns: int) -> Any:
     return attrs.evolve(expr, **changes)
 
 
+def _check_text(source: SourceText) -> None:
+    """Refuse, before parsing, text past the size and nesting limits and the characters
+    :mod:`titlerules.characters` refuses."""
+    size = len(source.text.encode("utf-8", "surrogatepass"))
+    if size > MAX_POLICY_BYTES:
+        raise PolicyError(
+            [
+                source.diagnostic(
+                    1,
+                    1,
+                    f"the policy is {size} bytes; the limit is MAX_POLICY_BYTES = {MAX_POLICY_BYTES}",
+                    "too-large",
+                )
+            ]
+        )
+    if not source.text.strip():
+        message = 'the policy is empty; a policy starts with a header: policy "id" { ... }'
+        raise PolicyError([source.diagnostic(1, 1, message, "no-header")])
+    problems, deepest, (line, column) = characters.scan(source.text)
+    if problems:
+        raise PolicyError([source.diagnostic(p.line, p.column, p.message, "character") for p in problems])
+    if deepest > MAX_POLICY_NESTING:
+        raise PolicyError(
+            [
+                source.diagnostic(
+                    line,
+                    column,
+                    f"brackets nested {deepest} deep; the limit is MAX_POLICY_NESTING = {MAX_POLICY_NESTING}",
+                    "too-deep",
+                )
+            ]
+        )
+
+
+def _check_depth(source: SourceText, tree: Tree[Token]) -> None:
+    """Refuse a syntax tree deeper than the limit (long chains of operators nest without
+    brackets), before anything walks it recursively."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_EXPRESSION_DEPTH:
+            meta = node.meta
+            line = getattr(meta, "line", 1) if not getattr(meta, "empty", True) else 1
+            column = getattr(meta, "column", 1) if not getattr(meta, "empty", True) else 1
+            raise PolicyError(
+                [
+                    source.diagnostic(
+                        line,
+                        column,
+                        f"an expression nested more than {MAX_EXPRESSION_DEPTH} deep (long chains of operators "
+                        f"count too); the limit is MAX_EXPRESSION_DEPTH = {MAX_EXPRESSION_DEPTH}",
+                        "too-deep",
+                    )
+                ]
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+
+
 def parse(text: str, filename: str = "<policy>") -> n.PolicyFile:
     """Parse policy text into a :class:`~titlerules.nodes.PolicyFile`.
 
     Raises :class:`~titlerules.errors.PolicyError` with every problem found.
     """
     source = SourceText(text, filename)
+    _check_text(source)
     parser = _lark()
     try:
         tree = parser.parse(text, start="start", on_error=_keyword_as_name)
     except UnexpectedInput as error:
         raise PolicyError([_syntax_diagnostic(source, error, parser)]) from None
+    _check_depth(source, tree)
     builder = _Builder(source)
     declarations = builder.transform(tree)
     if builder.problems:

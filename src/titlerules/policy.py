@@ -170,7 +170,7 @@ def read_policy_file(path: str | os.PathLike[str]) -> str:
     except OSError as error:
         raise PolicyNotFoundError(filename, error.strerror or str(error)) from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark at the start means nothing
     except UnicodeDecodeError as error:
         before = data[: error.start]
         line = before.count(b"\n") + 1
