@@ -49,10 +49,20 @@ def test_error_code_registry_matches_the_documented_tables() -> None:
 
 def test_every_error_has_structured_fields() -> None:
     policy_error = _policy_error(HEAD + RULE + "require hour >= 90 }\n")
-    assert (policy_error.code, policy_error.line, policy_error.column, policy_error.path) == ("unknown-name", 6, len(RULE) + len("require ") + 1, None)
+    assert (policy_error.code, policy_error.line, policy_error.column, policy_error.path) == (
+        "unknown-name",
+        6,
+        len(RULE) + len("require ") + 1,
+        None,
+    )
     with pytest.raises(InputError) as caught:
         titlerules.Policy.from_source(HEAD, "t.policy").evaluate({"id": "a", "hours": "90"})
-    assert (caught.value.code, caught.value.path, caught.value.line, caught.value.column) == ("type", "hours", None, None)
+    assert (caught.value.code, caught.value.path, caught.value.line, caught.value.column) == (
+        "type",
+        "hours",
+        None,
+        None,
+    )
     for error in (policy_error, caught.value):
         assert isinstance(error, TitlerulesError)
         assert any(error.code in codes for codes in ERROR_CODES.values())
@@ -68,14 +78,38 @@ def test_every_error_has_structured_fields() -> None:
         (RULE + "require ｈｏｕｒｓ >= 1 }", "ｈ", "full-width character 'ｈ' outside a string; type the ASCII 'h'"),
         (RULE + "require hours\u00a0>= 1 }", "\u00a0", "non-ASCII space U+00A0 NO-BREAK SPACE outside a string"),
         (RULE + "require hou\u200brs >= 1 }", "\u200b", "invisible character U+200B ZERO WIDTH SPACE; remove it"),
-        (RULE + "require hours >= 1 \u202e}", "\u202e", "bidirectional control character U+202E RIGHT-TO-LEFT OVERRIDE"),
-        ('rule r { cite "1" title zh "学\u2067时" en "h" require hours >= 1 }', "\u2067", "U+2067 RIGHT-TO-LEFT ISOLATE"),
+        (
+            RULE + "require hours >= 1 \u202e}",
+            "\u202e",
+            "bidirectional control character U+202E RIGHT-TO-LEFT OVERRIDE",
+        ),
+        (
+            'rule r { cite "1" title zh "学\u2067时" en "h" require hours >= 1 }',
+            "\u2067",
+            "U+2067 RIGHT-TO-LEFT ISOLATE",
+        ),
         (RULE + "require hours >= 1 } # \u202e comment", "\u202e", "bidirectional control character U+202E"),
-        (RULE + "require hоurs >= 1 }", "о", "the name 'hоurs' mixes Latin letters with U+043E CYRILLIC SMALL LETTER O"),
+        (
+            RULE + "require hоurs >= 1 }",
+            "о",
+            "the name 'hоurs' mixes Latin letters with U+043E CYRILLIC SMALL LETTER O",
+        ),
         (RULE + "require hours >= 1\x00 }", "\x00", "control character U+0000"),
     ],
-    ids=["digits", "parens", "comma", "ideographic space", "letters", "nbsp", "zwsp", "bidi", "bidi in string",
-         "bidi in comment", "mixed script", "nul"],
+    ids=[
+        "digits",
+        "parens",
+        "comma",
+        "ideographic space",
+        "letters",
+        "nbsp",
+        "zwsp",
+        "bidi",
+        "bidi in string",
+        "bidi in comment",
+        "mixed script",
+        "nul",
+    ],
 )
 def test_unusual_characters_are_refused_with_a_location(text: str, char: str, message: str) -> None:
     error = _policy_error(HEAD + text + "\n")
@@ -85,7 +119,12 @@ def test_unusual_characters_are_refused_with_a_location(text: str, char: str, me
 
 
 def test_full_width_text_inside_strings_and_comments_is_kept() -> None:
-    text = HEAD + '# 学时（年度）：９０，见第２条\n' + RULE + 'require hours >= 90\n fail zh "学时不足９０（{hours}）" en "x" }\n'
+    text = (
+        HEAD
+        + "# 学时（年度）：９０，见第２条\n"
+        + RULE
+        + 'require hours >= 90\n fail zh "学时不足９０（{hours}）" en "x" }\n'
+    )
     policy = titlerules.Policy.from_source(text, "t.policy")
     finding = policy.evaluate({"id": "a", "hours": 1}).finding("r")
     assert finding.message.zh == "学时不足９０（1）"
@@ -93,7 +132,7 @@ def test_full_width_text_inside_strings_and_comments_is_kept() -> None:
 
 def test_every_full_width_character_is_reported_at_once() -> None:
     error = _policy_error(HEAD + RULE + "require （hours >= ９０） }\n")
-    line = (RULE + "require （hours >= ９０） }")
+    line = RULE + "require （hours >= ９０） }"
     assert [d.column for d in error.diagnostics] == [line.index(c) + 1 for c in "（９０）"]
 
 
@@ -134,8 +173,12 @@ _DEEPEST = limits.MAX_POLICY_NESTING - 1  # the rule's braces are one level
     "body",
     [
         RULE + "require " + "(" * _DEEPEST + "hours" + ")" * _DEEPEST + " >= 1 }",
-        "param p = " + "[" * limits.MAX_POLICY_NESTING + "]" * limits.MAX_POLICY_NESTING + "\n"
-        + RULE + "require hours >= 1 }",
+        "param p = "
+        + "[" * limits.MAX_POLICY_NESTING
+        + "]" * limits.MAX_POLICY_NESTING
+        + "\n"
+        + RULE
+        + "require hours >= 1 }",
         RULE + "require " + "max(" * _DEEPEST + "hours" + ", 1)" * _DEEPEST + " >= 1 }",
         RULE + "require " + "not " * 200 + "hours >= 1 }",
         RULE + "require " + "1 + " * 200 + "hours >= 1 }",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime
 import enum
+import hashlib
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -145,6 +147,27 @@ class Finding:
             "note": self.note.to_dict() if self.note else None,
             "children": [c.to_dict() for c in self.children],
         }
+
+
+def canonical_json(document: Any) -> str:
+    """The canonical JSON text of an applicant document, whose SHA-256 a decision carries.
+
+    Keys sorted (by code point), no whitespace, non-ASCII characters as themselves (not
+    ``\\u`` escapes), numbers as Python's ``json`` writes them (``90``, ``90.5``,
+    ``1e+100``), and the text encoded as UTF-8 for hashing (docs/safety.md). Raises
+    :class:`~titlerules.errors.InputError` for what JSON cannot express and for a document
+    past the nesting limit, and :class:`~titlerules.errors.EvaluationLimitError` for one
+    past the size limit.
+    """
+    from .validation import check_shape
+
+    check_shape(document)
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+
+
+def document_sha256(document: Any) -> str:
+    """SHA-256 (hex) of the UTF-8 bytes of :func:`canonical_json` of ``document``."""
+    return hashlib.sha256(canonical_json(document).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @attrs.frozen

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import os
 from importlib import resources
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 from . import ir
 from .checker import check
 from .compiler import CompiledPolicy, compile_policy
-from .decision import Decision, FrozenMap, Provenance, verdict_of
+from .decision import Decision, FrozenMap, Provenance, document_sha256, verdict_of
 from .errors import Diagnostic, InputError, InputProblem, PolicyError, PolicyNotFoundError
 from .explain import Explanation, explain
 from .extends import derive
@@ -118,12 +117,6 @@ class Policy:
                 [InputProblem("", "the decision was not made by this policy on this document and day", "mismatch")]
             )
         return explain(self, document, decision)
-
-
-def document_sha256(document: Any) -> str:
-    """SHA-256 of the canonical JSON of a document (sorted keys, no spaces, UTF-8)."""
-    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _as_of(value: datetime.date | str | None) -> datetime.date | None:

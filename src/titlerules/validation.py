@@ -17,7 +17,8 @@ from typing import Any
 
 from . import valuetypes as t
 from .compiler import State, compile_expr
-from .errors import InputError, InputProblem
+from .errors import EvaluationLimitError, InputError, InputProblem
+from .limits import MAX_DOCUMENT_DEPTH, MAX_DOCUMENT_VALUES
 from .runtime import UNKNOWN
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -65,6 +66,7 @@ class Validator:
         warnings: list[str] = []
         if not isinstance(document, Mapping):
             raise InputError([InputProblem("", f"expected a JSON object, got {describe_json(document)}", "not-object")])
+        check_shape(document)
         normalised = self._record(document, self.schema, "", problems, warnings)
         if problems:
             raise InputError(problems)
@@ -171,6 +173,51 @@ class Validator:
                 shown = ", ".join(f"{f.name} {describe_json(value[f.name])}" for f in type_.fields if f.name in value)
                 problems.append(InputProblem(path, f"expected {type_.invariant_text}, got {shown}", "invariant"))
         return {k: v for k, v in out.items() if v is not UNKNOWN}
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def check_shape(document: Any) -> None:
+    """Refuse, before anything reads it recursively, a document that JSON cannot express
+    (keys that are not strings, values that are not JSON values) or that passes the
+    limits on nesting and size (:mod:`titlerules.limits`). Walks without recursion."""
+    count = 0
+    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        count += 1
+        if count > MAX_DOCUMENT_VALUES:
+            raise EvaluationLimitError(
+                f"the document holds more than {MAX_DOCUMENT_VALUES} JSON values",
+                "MAX_DOCUMENT_VALUES",
+                MAX_DOCUMENT_VALUES,
+            )
+        if isinstance(value, _SCALARS):
+            continue
+        if isinstance(value, (Mapping, list)):
+            if depth >= MAX_DOCUMENT_DEPTH:
+                limit = MAX_DOCUMENT_DEPTH
+                message = f"nested more than {limit} deep; the limit is MAX_DOCUMENT_DEPTH = {limit}"
+                raise InputError([InputProblem(path, message, "too-deep")])
+            if isinstance(value, list):
+                if count + len(value) > MAX_DOCUMENT_VALUES:
+                    raise EvaluationLimitError(
+                        f"the document holds more than {MAX_DOCUMENT_VALUES} JSON values",
+                        "MAX_DOCUMENT_VALUES",
+                        MAX_DOCUMENT_VALUES,
+                    )
+                stack.extend((item, _join(path, i), depth + 1) for i, item in enumerate(value))
+                continue
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    message = f"expected a string key (JSON keys are strings), got {describe_json(key)}"
+                    if isinstance(key, int) and not isinstance(key, bool):
+                        message += f': write "{key}"'
+                    raise InputError([InputProblem(_join(path, str(key)), message, "type")])
+                stack.append((item, _join(path, key), depth + 1))
+            continue
+        raise InputError([InputProblem(path, f"expected a JSON value, got a Python {type(value).__name__}", "type")])
 
 
 def _number_text(value: float) -> str:
