@@ -22,11 +22,13 @@ from .errors import (
 )
 from .explain import Explanation, NextStep
 from .policy import Policy, bundled_policies, load_policy
+from .replay import Difference, ReplayResult, replay
 from .version import __version__
 
 __all__ = [
     "Decision",
     "Diagnostic",
+    "Difference",
     "EvaluationError",
     "EvaluationLimitError",
     "Explanation",
@@ -40,9 +42,11 @@ __all__ = [
     "PolicyError",
     "PolicyNotFoundError",
     "Provenance",
+    "ReplayResult",
     "TitlerulesError",
     "Verdict",
     "__version__",
     "bundled_policies",
     "load_policy",
+    "replay",
 ]

@@ -28,7 +28,7 @@ from .inputs import InputFileError
 from .version import __version__
 
 # The subcommands, in the order `titlerules --help` lists them.
-COMMANDS = ("evaluate", "explain", "report", "schema", "check", "fmt", "test", "doc", "diff")
+COMMANDS = ("evaluate", "explain", "report", "replay", "schema", "check", "fmt", "test", "doc", "diff")
 
 
 class _Parser(argparse.ArgumentParser):

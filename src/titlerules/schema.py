@@ -243,12 +243,22 @@ def decision_schema(policy: Any) -> dict[str, Any]:
     properties["as_of"] = nullable_date
     properties["provenance"] = {
         "type": "object",
+        "description": "What replays the decision (titlerules replay): with the policy id and as_of above.",
         "properties": {
-            "policy_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-            "document_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-            "titlerules_version": {"type": "string"},
+            "policy_sha256": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{64}$",
+                "description": "SHA-256 of the policy's UTF-8 text (then its ancestors' texts, for extends)",
+            },
+            "document_sha256": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{64}$",
+                "description": "SHA-256 of the document's canonical JSON: keys sorted, no whitespace, UTF-8",
+            },
+            "titlerules_version": {"type": "string", "description": "the library version that decided"},
         },
         "required": ["policy_sha256", "document_sha256", "titlerules_version"],
+        "additionalProperties": False,
     }
     properties["warnings"] = {"type": "array", "items": {"type": "string"}}
     properties["next_steps"] = {

@@ -10,6 +10,7 @@ EXIT_REJECTED = 1  # some document was rejected (input or evaluation error); the
 EXIT_USAGE = 2  # bad command line
 EXIT_POLICY = 3  # the policy cannot be loaded or does not check
 EXIT_FILE = 4  # an input file cannot be read
+EXIT_DIFFERS = 6  # replay: the decision made now differs from the recorded one
 EXIT_INTERNAL = 70  # a bug: reported in one line, traceback with --debug
 EXIT_INTERRUPTED = 130
 
