@@ -224,3 +224,67 @@ def test_evaluation_limit_error_is_an_evaluation_error() -> None:
     assert isinstance(error, titlerules.EvaluationError)
     assert (error.code, error.limit, error.maximum) == ("too-large", "MAX_DOCUMENT_VALUES", 4)
     assert "MAX_DOCUMENT_VALUES = 4" in str(error)
+
+
+NUMERIC_HEAD = 'policy "t" { year 2021 }\nfacts {\n  id: string key\n  d: date\n  n: integer\n  x: number\n}\n'
+NUMERIC_RULE = 'rule r { cite "1" title zh "学时" en "hours" require '
+
+
+@pytest.mark.parametrize(
+    ("condition", "document", "code", "message"),
+    [
+        ("add_days(d, n) > d", {"d": "2021-01-01", "n": 10**9}, "date-range", "2021-01-01 plus 1000000000 days"),
+        ("add_days(d, n) > d", {"d": "2021-01-01", "n": 10**30}, "date-range", "is not a date"),
+        ("add_days(d, n) > d", {"d": "0001-01-01", "n": -1}, "date-range", "0001-01-01 plus -1 days is not a date"),
+        ("add_years(d, n) > d", {"d": "2021-01-01", "n": 10**6}, "date-range", "plus 1000000 years is not a date"),
+        ("n + x > 1", {"n": 10**400, "x": 1.0}, "overflow", "arithmetic overflow"),
+        ("x * x > 1", {"x": 1e200}, "overflow", "arithmetic overflow"),
+    ],
+)
+def test_arithmetic_out_of_range_is_an_evaluation_error(
+    condition: str, document: dict[str, object], code: str, message: str
+) -> None:
+    """Regressions: these raised OverflowError or ValueError out of the evaluator."""
+    policy = titlerules.Policy.from_source(NUMERIC_HEAD + NUMERIC_RULE + condition + " }\n", "t.policy")
+    with pytest.raises(titlerules.EvaluationError) as caught:
+        policy.evaluate({"id": "a", **document})
+    assert (caught.value.code, caught.value.where) == (code, "r")
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("declaration", "message"),
+    [
+        ("param p = add_days(2021-01-01, 1000000000)", "2021-01-01 plus 1000000000 days is not a date"),
+        ("param p = add_years(2021-01-01, 100000)", "2021-01-01 plus 100000 years is not a date"),
+        ("param p = 1 / 0", "division by zero"),
+        ("param p = 1" + "0" * 29 + " * 1" + "0" * 29 + " * 1" + "0" * 29 + " * 1.5" + "0" * 28, None),
+    ],
+)
+def test_a_constant_that_cannot_be_computed_is_a_policy_error(declaration: str, message: str | None) -> None:
+    """Regressions: an EvaluationError escaped from loading the policy, without a location."""
+    text = NUMERIC_HEAD + declaration + "\n" + NUMERIC_RULE + "n > 1 or p == p }\n"
+    try:
+        titlerules.Policy.from_source(text, "t.policy")
+    except PolicyError as error:
+        assert (error.code, error.line, error.column) == ("bad-constant", 8, 11)
+        assert message is None or message in str(error)
+    else:
+        assert message is None  # a large product that stays finite is a valid constant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        NUMERIC_HEAD + NUMERIC_RULE + "x > " + "9" * 5000 + " }\n",
+        NUMERIC_HEAD + NUMERIC_RULE + "x > " + "9" * 400 + ".5 }\n",
+        'policy "t" { year ' + "9" * 5000 + " }\nfacts { id: string key }\n",
+    ],
+    ids=["integer", "decimal", "year"],
+)
+def test_a_number_with_too_many_digits_is_refused(text: str) -> None:
+    """Regressions: Python's 4,300-digit limit escaped as a Lark VisitError; a long decimal
+    became infinity without a word."""
+    error = _policy_error(text)
+    assert error.code == "too-large"
+    assert f"MAX_NUMBER_DIGITS = {limits.MAX_NUMBER_DIGITS}" in str(error)

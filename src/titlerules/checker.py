@@ -17,7 +17,7 @@ import attrs
 from . import ir
 from . import nodes as n
 from . import valuetypes as t
-from .errors import Diagnostic, PolicyError, SourceText, did_you_mean
+from .errors import Diagnostic, EvaluationError, PolicyError, SourceText, did_you_mean
 from .runtime import FUNCTIONS, fold
 
 RESERVED_OUTPUTS = frozenset({"applicant", "policy", "verdict", "findings", "as_of", "provenance", "warnings", "error"})
@@ -361,6 +361,9 @@ class _Checker:
             return fold(expr)
         except ValueError as error:
             self.error(expr.span, str(error), "not-constant")
+            return None
+        except EvaluationError as error:  # division by zero, overflow, a date out of range
+            self.error(expr.span, f"this constant cannot be computed: {error}", "bad-constant")
             return None
         except TypeError:
             return None  # operands of the wrong type: already reported as a type error

@@ -54,6 +54,7 @@ ERROR_CODES: dict[str, frozenset[str]] = {
             "no-title",
             "type",
             "not-constant",
+            "bad-constant",
             "cycle",
             "recursive-type",
             "empty-range",
@@ -96,7 +97,7 @@ ERROR_CODES: dict[str, frozenset[str]] = {
             "too-deep",
         }
     ),
-    "evaluation": frozenset({"calendar-range", "division-by-zero", "overflow"}),
+    "evaluation": frozenset({"calendar-range", "division-by-zero", "overflow", "date-range"}),
     "limit": frozenset({"too-large"}),
     "other": frozenset({"policy-not-found", "case-file", "formatter", "file", "error"}),
 }

@@ -18,6 +18,10 @@ MAX_POLICY_NESTING = 64
 MAX_EXPRESSION_DEPTH = 256
 """The deepest syntax tree of a policy (operators chained without brackets nest too)."""
 
+MAX_NUMBER_DIGITS = 30
+"""The most digits in a number written in policy text (a longer one is no real amount,
+and would be refused by Python's integer conversion or read as infinity)."""
+
 # Applicant documents
 MAX_DOCUMENT_DEPTH = 32
 """The deepest nesting of objects and lists in an applicant document."""
@@ -29,6 +33,7 @@ LIMITS: dict[str, int] = {
     "MAX_POLICY_BYTES": MAX_POLICY_BYTES,
     "MAX_POLICY_NESTING": MAX_POLICY_NESTING,
     "MAX_EXPRESSION_DEPTH": MAX_EXPRESSION_DEPTH,
+    "MAX_NUMBER_DIGITS": MAX_NUMBER_DIGITS,
     "MAX_DOCUMENT_DEPTH": MAX_DOCUMENT_DEPTH,
     "MAX_DOCUMENT_VALUES": MAX_DOCUMENT_VALUES,
 }

@@ -20,7 +20,7 @@ from lark.tree import Meta, Tree
 from . import characters
 from . import nodes as n
 from .errors import Diagnostic, PolicyError, SourceText
-from .limits import MAX_EXPRESSION_DEPTH, MAX_POLICY_BYTES, MAX_POLICY_NESTING
+from .limits import MAX_EXPRESSION_DEPTH, MAX_NUMBER_DIGITS, MAX_POLICY_BYTES, MAX_POLICY_NESTING
 
 _TERMINAL_NAMES = {
     "NAME": "a name",
@@ -170,6 +170,26 @@ class _Builder(Transformer[Token, Any]):
         super().__init__()
         self.source = source
         self.problems: list[Diagnostic] = []
+
+    # ---- numbers --------------------------------------------------------------------
+
+    def _digits(self, token: Token) -> str:
+        """The number's text; past MAX_NUMBER_DIGITS digits (not a real amount, and Python
+        would refuse or make it infinite) a problem is recorded and ``0`` stands in."""
+        text = str(token)
+        if sum(c.isdigit() for c in text) > MAX_NUMBER_DIGITS:
+            self.problems.append(
+                self.source.at(
+                    _span(token),
+                    f"a number of {len(text)} characters; the limit is MAX_NUMBER_DIGITS = {MAX_NUMBER_DIGITS} digits",
+                    "too-large",
+                )
+            )
+            return "0"
+        return text
+
+    def _int(self, token: Token) -> int:
+        return int(self._digits(token))
 
     # ---- strings --------------------------------------------------------------------
 
@@ -324,7 +344,7 @@ class _Builder(Transformer[Token, Any]):
 
     @v_args(meta=True, inline=True)
     def meta_year(self, meta: Meta, token: Token) -> tuple[str, Any, n.Span]:
-        return ("year", int(token), _span(meta))
+        return ("year", self._int(token), _span(meta))
 
     @v_args(meta=True)
     def enum_decl(self, meta: Meta, children: list[Any]) -> n.EnumDecl:
@@ -447,7 +467,7 @@ class _Builder(Transformer[Token, Any]):
     @v_args(inline=True)
     def table_key(self, token: Token) -> tuple[str | int, bool, n.Span]:
         if token.type == "INT":
-            return (int(token), False, _span(token))
+            return (self._int(token), False, _span(token))
         if token.type == "STRING":
             return (self._plain(token), False, _span(token))
         return (str(token), True, _span(token))
@@ -728,11 +748,11 @@ class _Builder(Transformer[Token, Any]):
 
     @v_args(inline=True)
     def int_literal(self, token: Token) -> n.Expr:
-        return n.Literal(int(token), _span(token))
+        return n.Literal(self._int(token), _span(token))
 
     @v_args(inline=True)
     def decimal_literal(self, token: Token) -> n.Expr:
-        return n.Literal(float(token), _span(token))
+        return n.Literal(float(self._digits(token)), _span(token))
 
     @v_args(inline=True)
     def date_literal(self, token: Token) -> n.Expr:

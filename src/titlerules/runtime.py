@@ -109,10 +109,20 @@ def workdays(start: datetime.date, end: datetime.date) -> int:
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
     """The same day ``years`` later; 29 February becomes 28 February in common years."""
+    if not datetime.MINYEAR <= day.year + years <= datetime.MAXYEAR:
+        raise EvaluationError(f"{day.isoformat()} plus {years} years is not a date", code="date-range")
     try:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def add_days(day: datetime.date, days: int) -> datetime.date:
+    """The date ``days`` later (earlier if negative)."""
+    try:
+        return day + datetime.timedelta(days=days)
+    except OverflowError:
+        raise EvaluationError(f"{day.isoformat()} plus {days} days is not a date", code="date-range") from None
 
 
 def years_between(start: datetime.date, end: datetime.date) -> int:
@@ -246,7 +256,7 @@ FUNCTIONS: dict[str, Function] = {
         Function(
             "add_days",
             _fixed(t.DateType, t.IntegerType, result=t.DATE),
-            lambda d, n: d + datetime.timedelta(days=n),
+            add_days,
             True,
             "The date that many days later (earlier if negative).",
         ),
@@ -310,16 +320,19 @@ def fold(expr: ir.Expr) -> Any:
 
 def arithmetic(op: str, left: Any, right: Any) -> Any:
     """``left op right`` for known numbers; division by zero is an evaluation error."""
-    if op == "+":
-        result = left + right
-    elif op == "-":
-        result = left - right
-    elif op == "*":
-        result = left * right
-    else:
-        if right == 0:
-            raise EvaluationError("division by zero", code="division-by-zero")
-        result = left / right
+    try:
+        if op == "+":
+            result = left + right
+        elif op == "-":
+            result = left - right
+        elif op == "*":
+            result = left * right
+        else:
+            if right == 0:
+                raise EvaluationError("division by zero", code="division-by-zero")
+            result = left / right
+    except OverflowError:  # an integer too large for a float
+        raise EvaluationError("arithmetic overflow", code="overflow") from None
     if isinstance(result, float) and not math.isfinite(result):
         raise EvaluationError("arithmetic overflow", code="overflow")
     return result
