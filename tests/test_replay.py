@@ -157,3 +157,13 @@ def test_cli_refuses_what_is_not_a_decision(tmp_path: Path, capsys: pytest.Captu
 def test_cli_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replay", str(tmp_path / "nope.json"), str(tmp_path / "doc.json")]) == EXIT_FILE
     assert capsys.readouterr().err == f"titlerules: {tmp_path / 'nope.json'}: no such file\n"
+
+
+def test_the_examples_in_safety_md_run() -> None:
+    import doctest
+
+    from .conftest import ROOT
+
+    failures, tried = doctest.testfile(str(ROOT / "docs" / "safety.md"), module_relative=False)
+    assert tried > 0
+    assert failures == 0
