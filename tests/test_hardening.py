@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import titlerules
-from titlerules import limits
+from titlerules import characters, limits
 from titlerules.errors import ERROR_CODES, EvaluationLimitError, InputError, PolicyError, TitlerulesError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -288,3 +290,19 @@ def test_a_number_with_too_many_digits_is_refused(text: str) -> None:
     error = _policy_error(text)
     assert error.code == "too-large"
     assert f"MAX_NUMBER_DIGITS = {limits.MAX_NUMBER_DIGITS}" in str(error)
+
+
+@given(st.text(alphabet=st.sampled_from(list('ab "\\#\n()[]{}学９（\u202e\u200bо\x00\u3000')), max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_the_fast_character_scan_agrees_with_the_exact_one(text: str) -> None:
+    """Most policies take the regular-expression path; it must find what the exact,
+    character-by-character scan finds (which it falls back to whenever there is a problem)."""
+    assert characters.scan(text) == characters._scan_exact(text)
+
+
+def test_the_bundled_policy_is_well_inside_the_limits() -> None:
+    text = (ROOT / "policy" / "lishui-2021-crafts.policy").read_text("utf-8")
+    problems, deepest, _ = characters.scan(text)
+    assert problems == []
+    assert len(text.encode()) * 10 < limits.MAX_POLICY_BYTES
+    assert deepest * 10 < limits.MAX_POLICY_NESTING

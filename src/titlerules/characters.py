@@ -98,9 +98,39 @@ def mixed_script(name: str) -> tuple[int, str] | None:
     return None
 
 
+_REFUSED_ANYWHERE = re.compile("[" + "".join(sorted(_BIDI | _INVISIBLE)) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
+_BRACKET = re.compile(r"[()\[\]{}]")
+
+
 def scan(text: str) -> tuple[list[CharacterProblem], int, tuple[int, int]]:
     """The refused characters in policy ``text``; also the deepest nesting of brackets
-    outside strings and comments, and the (line, column) where it is first reached."""
+    outside strings and comments, and the (line, column) where it is first reached.
+
+    Text with no refused character anywhere and only ASCII outside strings and comments
+    (nearly every policy) is measured with regular expressions; any other text is read
+    character by character to locate each problem.
+    """
+    if _REFUSED_ANYWHERE.search(text):
+        return _scan_exact(text)
+    code = _STRING_OR_COMMENT.sub(lambda m: " " * len(m.group()), text)
+    if not code.isascii():
+        return _scan_exact(text)
+    depth = deepest = 0
+    deepest_offset = 0
+    for match in _BRACKET.finditer(code):
+        if match.group() in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest, deepest_offset = depth, match.start()
+        else:
+            depth = max(depth - 1, 0)
+    line = text.count("\n", 0, deepest_offset) + 1
+    column = deepest_offset - (text.rfind("\n", 0, deepest_offset) + 1) + 1
+    return [], deepest, (line, column)
+
+
+def _scan_exact(text: str) -> tuple[list[CharacterProblem], int, tuple[int, int]]:
     problems: list[CharacterProblem] = []
     depth = deepest = 0
     deepest_at = (1, 1)

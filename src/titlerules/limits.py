@@ -1,9 +1,10 @@
 """The named limits that keep hostile or broken input from exhausting a process.
 
 Each limit is far above what a real notice or applicant document needs (the bundled
-policy is about 32 KB and nests expressions 12 levels deep; a real document a few KB), and
-far below what would exhaust memory or Python's stack. An input past a limit is refused
-at once with an error that names the limit and its value (docs/safety.md).
+policy is about 32 KB, nests brackets 3 deep and its syntax tree 14 deep; a real document
+is a few KB), and far below what would exhaust memory or Python's stack. An input past a
+limit is refused at once with an error that names the limit and its value
+(docs/safety.md).
 """
 
 from __future__ import annotations
