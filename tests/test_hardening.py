@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -306,3 +307,36 @@ def test_the_bundled_policy_is_well_inside_the_limits() -> None:
     assert problems == []
     assert len(text.encode()) * 10 < limits.MAX_POLICY_BYTES
     assert deepest * 10 < limits.MAX_POLICY_NESTING
+
+
+def _raised(call: Any) -> TitlerulesError:
+    try:
+        call()
+    except TitlerulesError as error:
+        return error
+    raise AssertionError("nothing raised")
+
+
+def test_errors_pickle_with_their_fields() -> None:
+    """Errors cross process boundaries (worker pools): they rebuild with every field.
+    Regression: PolicyError, InputError, PolicyNotFoundError and EvaluationLimitError did not."""
+    import pickle
+
+    from titlerules.cases import CaseFileError
+    from titlerules.inputs import InputFileError
+
+    errors = [
+        _raised(lambda: titlerules.Policy.from_source(HEAD + RULE + "require hour >= 9 }\n", "t.policy")),
+        _raised(lambda: titlerules.Policy.from_source(HEAD, "t.policy").evaluate({"id": 5, "hours": "x"})),
+        _raised(lambda: titlerules.load_policy("lishui-2021-craft")),
+        titlerules.EvaluationError("division by zero", "division-by-zero", "r"),
+        EvaluationLimitError("the document holds more than 3 JSON values", "MAX_DOCUMENT_VALUES", 3),
+        CaseFileError("x.cases.yaml:2: unknown case key(s): bogus"),
+        InputFileError("x.json: no such file"),
+    ]
+    for error in errors:
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error)
+        assert str(again) == str(error)
+        assert vars(again) == vars(error)
+        assert (again.code, again.path, again.line, again.column) == (error.code, error.path, error.line, error.column)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import attrs
 
@@ -223,6 +224,10 @@ class PolicyError(TitlerulesError):
         self.path = None
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process boundaries (worker pools): rebuild from the diagnostics.
+        return (type(self), (self.diagnostics,), self.__dict__)
+
 
 class PolicyNotFoundError(TitlerulesError):
     """Neither a bundled policy nor a readable file has the given name."""
@@ -231,6 +236,7 @@ class PolicyNotFoundError(TitlerulesError):
 
     def __init__(self, name: str, reason: str, known: Sequence[str] = ()) -> None:
         self.name = name
+        self._args = (name, reason, tuple(known))
         hint = did_you_mean(name, known)
         message = f"cannot load policy {name!r}: {reason}"
         if hint:
@@ -238,6 +244,9 @@ class PolicyNotFoundError(TitlerulesError):
         elif known:
             message += f"; bundled policies: {', '.join(sorted(known))}"
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), self._args, self.__dict__)
 
 
 @attrs.frozen
@@ -265,6 +274,9 @@ class InputError(TitlerulesError):
         self.path = first.path
         super().__init__("; ".join(p.render() for p in self.problems))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problems,), self.__dict__)
+
 
 class EvaluationError(TitlerulesError):
     """A valid document that the policy cannot decide (e.g. no calendar data for a year)."""
@@ -285,6 +297,10 @@ class EvaluationLimitError(EvaluationError):
 
     def __init__(self, message: str, limit: str, maximum: int, path: str | None = None) -> None:
         super().__init__(f"{message} (limit {limit} = {maximum})", "too-large", path or None)
+        self._args = (message, limit, maximum, path)
         self.limit = limit
         self.maximum = maximum
         self.path = path or None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), self._args, self.__dict__)
