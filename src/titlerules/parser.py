@@ -13,9 +13,9 @@ import re
 from typing import Any
 
 import attrs
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.tree import Meta, Tree
+from lark.tree import Meta
 
 from . import characters
 from . import nodes as n
@@ -853,7 +853,8 @@ def _check_text(source: SourceText) -> None:
                 source.diagnostic(
                     line,
                     column,
-                    f"brackets nested {deepest} deep; the limit is MAX_POLICY_NESTING = {MAX_POLICY_NESTING}",
+                    f"brackets nested {deepest} deep; the limit is MAX_POLICY_NESTING = {MAX_POLICY_NESTING}; "
+                    "split the expression with let or param",
                     "too-deep",
                 )
             ]
@@ -876,7 +877,8 @@ def _check_depth(source: SourceText, tree: Tree[Token]) -> None:
                         line,
                         column,
                         f"an expression nested more than {MAX_EXPRESSION_DEPTH} deep (long chains of operators "
-                        f"count too); the limit is MAX_EXPRESSION_DEPTH = {MAX_EXPRESSION_DEPTH}",
+                        f"count too); the limit is MAX_EXPRESSION_DEPTH = {MAX_EXPRESSION_DEPTH}; "
+                        "split it with let or param",
                         "too-deep",
                     )
                 ]
