@@ -19,7 +19,7 @@ import attrs
 
 from . import ir
 from . import valuetypes as t
-from .decision import Finding, FrozenMap, Message, Outcome, combine_all
+from .decision import Finding, FrozenMap, Message, Outcome, Verdict, combine_all, verdict_of
 from .errors import EvaluationError
 from .runtime import FUNCTIONS, UNKNOWN, Ref, arithmetic, path_text, to_json, unwrap
 
@@ -1019,6 +1019,12 @@ class CompiledPolicy:
             s.facts, s.missing = {}, []
             outputs[name] = to_json(fn(s))
         return tuple(findings), outputs
+
+
+    def verdict(self, doc: dict[str, Any], as_of: datetime.date | None) -> Verdict:
+        """The verdict of :meth:`run` on a validated document, without its explanation."""
+        findings, _ = self.run(doc, as_of)
+        return verdict_of([f.outcome for f in findings])
 
 
 def _static_title(c: _Compiler, rule: ir.Rule) -> Message:
