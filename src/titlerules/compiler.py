@@ -150,6 +150,24 @@ def _get_field(c: _Compiler, e: ir.GetField) -> Fn:
 
         return plain
 
+    if isinstance(e.obj, ir.Fact):
+        # A field of a top-level record (workplace.city): its key path is known here.
+        root, path = e.obj.name, f"{e.obj.name}.{name}"
+        absent = e.obj.default if e.obj.has_default else UNKNOWN
+
+        def field(s: State) -> Any:
+            base = s.doc.get(root, absent)
+            value = base.get(name, fallback) if type(base) is dict else fallback
+            if container:
+                return Ref(value, path)
+            if value is UNKNOWN:
+                s.missing.append(path)
+            else:
+                s.facts[path] = value
+            return value
+
+        return field
+
     def get(s: State) -> Any:
         base = obj(s)
         path = None
@@ -650,7 +668,9 @@ def formatter(type_: t.Type, lang: str) -> Callable[[Any], str]:
             return label if label is not None else general(value)
 
         return enum
-    exact: type = {t.StringType: str, t.IntegerType: int, t.DateType: datetime.date}.get(type(kind), object)
+    exact: type = {t.StringType: str, t.IntegerType: int, t.NumberType: int, t.DateType: datetime.date}.get(
+        type(kind), object
+    )
     if exact is object:
         return general
     show: Callable[[Any], str] = datetime.date.isoformat if exact is datetime.date else str
@@ -680,10 +700,18 @@ def compile_text(e: ir.Interpolate, lang: str, c: _Compiler | None = None) -> Fn
 # ---- blocks, rules and the policy -------------------------------------------------------------
 
 
+# A message part: literal text, or (index of the value, how to format it).
+_Part = str | tuple[int, Callable[[Any], str]]
+
+
 @attrs.frozen
 class _Text:
-    zh: Fn
-    en: Fn
+    """A message in both languages. An expression interpolated in both (``{total}``) is
+    evaluated once and formatted twice."""
+
+    values: tuple[Fn, ...]
+    zh: tuple[_Part, ...]
+    en: tuple[_Part, ...]
     static: Message | None = None  # the message, when it interpolates nothing
 
     def render(self, s: State) -> Message:
@@ -693,18 +721,36 @@ class _Text:
         saved = s.missing
         s.missing = []
         try:
-            return Message(self.zh(s), self.en(s))
+            values = [value(s) for value in self.values]
         finally:
             s.missing = saved
+        return Message(
+            "".join([p if isinstance(p, str) else p[1](values[p[0]]) for p in self.zh]),
+            "".join([p if isinstance(p, str) else p[1](values[p[0]]) for p in self.en]),
+        )
 
 
 def _text(c: _Compiler, message: ir.Message | None) -> _Text | None:
     if message is None or not c.record:
         return None
+    exprs: list[ir.Expr] = []  # in the order of first use: zh, then what en adds
+
+    def parts(template: ir.Interpolate, lang: str) -> tuple[_Part, ...]:
+        out: list[_Part] = []
+        for part in template.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            if part not in exprs:
+                exprs.append(part)
+            out.append((exprs.index(part), formatter(part.type, lang)))
+        return tuple(out)
+
+    zh, en = parts(message.zh, "zh"), parts(message.en, "en")
     static = None
-    if all(isinstance(p, str) for p in (*message.zh.parts, *message.en.parts)):
-        static = Message("".join(message.zh.parts), "".join(message.en.parts))  # type: ignore[arg-type]
-    return _Text(compile_text(message.zh, "zh", c), compile_text(message.en, "en", c), static)
+    if not exprs:
+        static = Message("".join(p for p in zh if isinstance(p, str)), "".join(p for p in en if isinstance(p, str)))
+    return _Text(tuple(c(e) for e in exprs), zh, en, static)
 
 
 _DEFAULT_MESSAGES = {
@@ -857,6 +903,14 @@ class _Block:
     ) -> Finding:
         saved_facts = s.facts
         s.facts = {}
+        if not self.lets:
+            try:
+                finding = self._decide(s, finding_id, cite, inherited_title, note)
+            finally:
+                s.facts = saved_facts
+            if s.trace is not None:
+                s.trace.append(("block", self.site, str(finding.outcome)))
+            return finding
         bound = {name: s.locals.get(name, _MISSING) for name, _, _ in self.lets}
         for name, fn, _ in self.lets:
             s.locals[name] = _Lazy(fn)
@@ -873,6 +927,8 @@ class _Block:
     def outcome(self, s: State) -> Outcome:
         """The outcome :meth:`run` finds, without building the finding: the same
         exceptions, requirements and children, no messages, facts or missing lists."""
+        if not self.lets:
+            return self._outcome(s)
         bound = {name: s.locals.get(name, _MISSING) for name, _, _ in self.lets}
         for name, fn, _ in self.lets:
             s.locals[name] = _Lazy(fn)
