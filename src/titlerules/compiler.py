@@ -12,6 +12,7 @@ Evaluation holds no global state: a compiled policy can be shared by threads.
 from __future__ import annotations
 
 import datetime
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -343,13 +344,20 @@ def _logic(c: _Compiler, e: ir.Logic) -> Fn:
 
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
+
+# Types whose values the validated document guarantees are plain scalars, never null.
+_SCALARS = (t.BoolType, t.IntegerType, t.NumberType, t.StringType, t.DateType, t.EnumType)
+
+
+def _scalar(type_: t.Type) -> bool:
+    return isinstance(type_, _SCALARS)
 
 
 def _compare(c: _Compiler, e: ir.Compare) -> Fn:
@@ -357,6 +365,27 @@ def _compare(c: _Compiler, e: ir.Compare) -> Fn:
     test = _COMPARE[e.op]
     ordering = e.op not in ("==", "!=")
     rank = {m: i for i, m in enumerate(e.enum.members)} if e.enum is not None else None
+
+    if _scalar(e.left.type) and _scalar(e.right.type):
+        # Neither side can be null or a record: only "unknown" needs a look.
+        if rank is not None and ordering:
+            ranked = rank
+
+            def compare_ranks(s: State) -> Any:
+                a, b = left(s), right(s)
+                if a is UNKNOWN or b is UNKNOWN:
+                    return UNKNOWN
+                return test(ranked[a], ranked[b])
+
+            return compare_ranks
+
+        def compare_scalars(s: State) -> Any:
+            a, b = left(s), right(s)
+            if a is UNKNOWN or b is UNKNOWN:
+                return UNKNOWN
+            return test(a, b)
+
+        return compare_scalars
 
     def compare(s: State) -> Any:
         a, b = left(s), right(s)
@@ -805,6 +834,8 @@ class _Requirement:
 
     def run(self, s: State) -> tuple[Outcome | None, list[str], datetime.date | None]:
         """The outcome (``None`` when its ``when`` is false), facts missing, deadline."""
+        if s.trace is None:
+            return self._run(s)
         outcome, missing, deadline = self._run(s)
         if s.trace is not None:
             s.trace.append(("require", self.site, str(outcome) if outcome is not None else "skipped"))
@@ -1024,12 +1055,12 @@ class _Block:
                 continue
             custom = requirement.messages.get(outcome)
             decided.append((outcome, custom.render(s) if custom else None, req_missing, deadline))
-        children = self._children(s, finding_id, cite, title)
+        children = self._children(s, finding_id, cite, title) if self.children else []
         for child in children:
             decided.append((child.outcome, child.message, list(child.missing), child.deadline))
 
         outcome = base = combine_all([d[0] for d in decided])
-        if any(c.outcome is not base for c in possible):
+        if possible and any(c.outcome is not base for c in possible):
             outcome = Outcome.UNKNOWN
         if outcome is Outcome.UNKNOWN:
             missing.extend(m for d in decided if d[0] is Outcome.UNKNOWN for m in d[2])
