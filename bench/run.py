@@ -6,7 +6,7 @@ Times, on the same seeded documents (bench/documents.py) in this one process:
 the hand-written reference (bench/reference.py), titlerules' explained decision
 (``evaluate`` + ``to_dict``) and verdict-only API (``Policy.verdict``), and the peer
 engines of bench/peers/, after checking that every one of them agrees with titlerules on
-every document. Each time is the best of R rounds. Then the fresh-process load time of the
+every document. Each time is the best of R interleaved rounds (cel-python: one round). Then the fresh-process load time of the
 bundled policy, with the grammar cache cold (first process) and warm (second).
 Ratios are what to compare; absolute times depend on the machine.
 """
@@ -33,15 +33,22 @@ from bench.documents import generate  # noqa: E402
 Docs = list[tuple[dict[str, Any], str | None]]
 
 
-def best_time(fn: Callable[[dict[str, Any], str | None], Any], docs: Docs, rounds: int) -> float:
-    """Seconds per document, best of ``rounds`` passes over ``docs``."""
-    best = float("inf")
+def best_times(
+    contenders: dict[str, Callable[[dict[str, Any], str | None], Any]], docs: Docs, rounds: int
+) -> dict[str, float]:
+    """Seconds per document of each contender, best of ``rounds`` passes over ``docs``.
+
+    Rounds are interleaved (each round times every contender once), so that a busy spell
+    on the machine slows all of them alike rather than one.
+    """
+    best = dict.fromkeys(contenders, float("inf"))
     for _ in range(rounds):
-        start = time.perf_counter()
-        for doc, as_of in docs:
-            fn(doc, as_of)
-        best = min(best, time.perf_counter() - start)
-    return best / len(docs)
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            for doc, as_of in docs:
+                fn(doc, as_of)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: seconds / len(docs) for name, seconds in best.items()}
 
 
 def peers() -> list[Any]:
@@ -97,10 +104,19 @@ def main() -> None:
         for i in disagree[:5]:
             print(f"{peer.name} disagrees on document {i}: {peer.verdict(*docs[i])} vs {verdicts[i]}", file=sys.stderr)
 
-    ref_dict = best_time(reference.decide, docs, args.rounds)
-    ref_verdict = best_time(reference.verdict, docs, args.rounds)
-    explained = best_time(lambda d, a: policy.evaluate(d, as_of=a).to_dict(), docs, args.rounds)
-    verdict_only = best_time(lambda d, a: policy.verdict(d, as_of=a), docs, args.rounds)
+    contenders: dict[str, Callable[[dict[str, Any], str | None], Any]] = {
+        "reference dict": reference.decide,
+        "reference verdict": reference.verdict,
+        "explained": lambda d, a: policy.evaluate(d, as_of=a).to_dict(),
+        "verdict": lambda d, a: policy.verdict(d, as_of=a),
+    }
+    # cel-python is two orders of magnitude slower: timed on one round only.
+    contenders.update({peer.name: peer.verdict for peer in engines if peer.name != "cel-python"})
+    times = best_times(contenders, docs, args.rounds)
+    slow = [peer for peer in engines if peer.name == "cel-python" and not args.quick]
+    times.update(best_times({peer.name: peer.verdict for peer in slow}, docs, 1))
+    ref_dict, ref_verdict = times["reference dict"], times["reference verdict"]
+    explained, verdict_only = times["explained"], times["verdict"]
     rows: list[tuple[str, float, float, str]] = [
         ("reference: decision dict (hand-written)", ref_dict, ref_dict, f"{agree_dict}/{len(docs)} equal dicts"),
         ("titlerules: evaluate + to_dict", explained, ref_dict, f"{len(docs)}/{len(docs)} (the authority)"),
@@ -108,9 +124,9 @@ def main() -> None:
         ("titlerules: Policy.verdict", verdict_only, ref_verdict, f"{agree_api}/{len(docs)} verdicts"),
     ]
     for peer in engines:
-        if args.quick and peer.name == "cel-python":
+        if peer.name not in times:
             continue
-        seconds = best_time(peer.verdict, docs, args.rounds if peer.name != "cel-python" else 1)
+        seconds = times[peer.name]
         rows.append(
             (f"peer: {peer.name} (verdict)", seconds, ref_verdict, f"{peer_agree[peer.name]}/{len(docs)} verdicts")
         )
