@@ -65,6 +65,22 @@ class _Lazy:
         return value
 
 
+class _Memo:
+    """A ``let`` of a block in a verdict-only evaluation: computed on first use, then
+    reused (there is nothing read or missing to replay)."""
+
+    __slots__ = ("fn", "value")
+
+    def __init__(self, fn: Fn) -> None:
+        self.fn = fn
+        self.value: Any = _MISSING
+
+    def get(self, s: State) -> Any:
+        if self.value is _MISSING:
+            self.value = self.fn(s)
+        return self.value
+
+
 def _capture(fn: Fn, s: State) -> tuple[Any, list[str], dict[str, Any]]:
     saved_missing, saved_facts = s.missing, s.facts
     s.missing, s.facts = [], {}
@@ -143,6 +159,15 @@ def _get_field(c: _Compiler, e: ir.GetField) -> Fn:
     suffix = "." + name
 
     if not c.record:
+        if isinstance(e.obj, ir.Fact):
+            root = e.obj.name
+            absent = e.obj.default if e.obj.has_default else UNKNOWN
+
+            def plain_field(s: State) -> Any:
+                base = s.doc.get(root, absent)
+                return base.get(name, fallback) if type(base) is dict else fallback
+
+            return plain_field
 
         def plain(s: State) -> Any:
             base = obj(s)
@@ -231,10 +256,11 @@ def _table_get(c: _Compiler, e: ir.TableGet) -> Fn:
 
 def _local(c: _Compiler, e: ir.Local) -> Fn:
     name = e.name
+    lazy = _Lazy if c.record else _Memo
 
     def get(s: State) -> Any:
         value = s.locals[name]
-        if type(value) is _Lazy:
+        if type(value) is lazy:
             return value.get(s)
         return value
 
@@ -243,6 +269,16 @@ def _local(c: _Compiler, e: ir.Local) -> Fn:
 
 def _derived(c: _Compiler, e: ir.Derived) -> Fn:
     name, derived = e.name, c.derived
+
+    if not c.record:
+
+        def plain(s: State) -> Any:
+            hit = s.derived.get(name)
+            if hit is None:
+                hit = s.derived[name] = (derived[name](s), [], {})
+            return hit[0]
+
+        return plain
 
     def get(s: State) -> Any:
         hit = s.derived.get(name)
@@ -962,7 +998,7 @@ class _Block:
             return self._outcome(s)
         bound = {name: s.locals.get(name, _MISSING) for name, _, _ in self.lets}
         for name, fn, _ in self.lets:
-            s.locals[name] = _Lazy(fn)
+            s.locals[name] = _Memo(fn)
         try:
             return self._outcome(s)
         finally:
