@@ -388,7 +388,8 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
 }
 
-# Types whose values the validated document guarantees are plain scalars, never null.
+# Types whose values the validated document guarantees are plain scalars (never a record
+# or list wrapped with its key path, never null).
 _SCALARS = (t.BoolType, t.IntegerType, t.NumberType, t.StringType, t.DateType, t.EnumType)
 
 
@@ -402,14 +403,27 @@ def _compare(c: _Compiler, e: ir.Compare) -> Fn:
     ordering = e.op not in ("==", "!=")
     rank = {m: i for i, m in enumerate(e.enum.members)} if e.enum is not None else None
 
+    if _scalar(e.left.type) and _scalar(e.right.type) and not ordering:
+        # Neither side is a record or list (no key-path wrapper to take off); only
+        # "unknown" needs a look.
+
+        def equality(s: State) -> Any:
+            a, b = left(s), right(s)
+            if a is UNKNOWN or b is UNKNOWN:
+                return UNKNOWN
+            return test(a, b)
+
+        return equality
+
     if _scalar(e.left.type) and _scalar(e.right.type):
-        # Neither side can be null or a record: only "unknown" needs a look.
-        if rank is not None and ordering:
+        # As above, and null (which orders as unknown) cannot occur by the types, but costs
+        # only a look.
+        if rank is not None:
             ranked = rank
 
             def compare_ranks(s: State) -> Any:
                 a, b = left(s), right(s)
-                if a is UNKNOWN or b is UNKNOWN:
+                if a is UNKNOWN or b is UNKNOWN or a is None or b is None:
                     return UNKNOWN
                 return test(ranked[a], ranked[b])
 
@@ -417,7 +431,7 @@ def _compare(c: _Compiler, e: ir.Compare) -> Fn:
 
         def compare_scalars(s: State) -> Any:
             a, b = left(s), right(s)
-            if a is UNKNOWN or b is UNKNOWN:
+            if a is UNKNOWN or b is UNKNOWN or a is None or b is None:
                 return UNKNOWN
             return test(a, b)
 
