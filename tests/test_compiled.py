@@ -5,6 +5,7 @@ shares no state between threads."""
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import pickle
 from typing import Any
 
@@ -136,3 +137,13 @@ def test_verdicts_in_threads_equal_verdicts_in_sequence(lishui: titlerules.Polic
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda e: lishui.verdict(*e), examples))
     assert got == expected
+
+
+def test_the_compilers_severity_order_is_combine_all() -> None:
+    from titlerules.compiler import _BY_SEVERITY, _SEVERITY
+    from titlerules.decision import Outcome, combine_all
+
+    for n in range(4):
+        for outcomes in itertools.product(list(Outcome), repeat=n):
+            severity = max((_SEVERITY[o] for o in outcomes), default=0)
+            assert _BY_SEVERITY[severity] is combine_all(list(outcomes)), outcomes

@@ -840,6 +840,18 @@ _DEFAULT_MESSAGES = {
     Outcome.EXEMPT: ("免于此项要求", "exempt"),
 }
 
+# How outcomes combine when all are required (decision.combine_all), as a rank: the most
+# severe decides; exempt and not applicable count as satisfied.
+_SEVERITY = {
+    Outcome.PASS: 0,
+    Outcome.EXEMPT: 0,
+    Outcome.NOT_APPLICABLE: 0,
+    Outcome.ACTION: 1,
+    Outcome.UNKNOWN: 2,
+    Outcome.FAIL: 3,
+}
+_BY_SEVERITY = (Outcome.PASS, Outcome.ACTION, Outcome.UNKNOWN, Outcome.FAIL)
+
 # When several exceptions hold at once, the strongest decides (docs/language.md).
 _EXCEPTION_RANK = {
     Outcome.FAIL: 0,
@@ -1098,18 +1110,21 @@ class _Block:
 
         # Each deciding item: its outcome, its own message (None: the default one),
         # the facts it found missing, and the last day of an outstanding action.
-        decided: list[tuple[Outcome, Message | None, list[str], datetime.date | None]] = []
+        decided: list[tuple[Outcome, Message | None, Sequence[str], datetime.date | None]] = []
+        severity = 0  # combine_all as it goes: the most severe outcome so far
         for requirement in self.requirements:
             outcome, req_missing, deadline = requirement.run(s)
             if outcome is None:
                 continue
             custom = requirement.messages.get(outcome)
             decided.append((outcome, custom.render(s) if custom else None, req_missing, deadline))
+            severity = max(severity, _SEVERITY[outcome])
         children = self._children(s, finding_id, cite, title) if self.children else []
         for child in children:
-            decided.append((child.outcome, child.message, list(child.missing), child.deadline))
+            decided.append((child.outcome, child.message, child.missing, child.deadline))
+            severity = max(severity, _SEVERITY[child.outcome])
 
-        outcome = base = combine_all([d[0] for d in decided])
+        outcome = base = _BY_SEVERITY[severity]
         if possible and any(c.outcome is not base for c in possible):
             outcome = Outcome.UNKNOWN
         if outcome is Outcome.UNKNOWN:
