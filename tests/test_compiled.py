@@ -147,3 +147,34 @@ def test_the_compilers_severity_order_is_combine_all() -> None:
         for outcomes in itertools.product(list(Outcome), repeat=n):
             severity = max((_SEVERITY[o] for o in outcomes), default=0)
             assert _BY_SEVERITY[severity] is combine_all(list(outcomes)), outcomes
+
+
+FOLDED = """
+facts { id: string key, n: integer }
+param limit = 2 * 3 + 1
+rule r {
+  cite "一"
+  title zh "甲" en "a"
+  require n >= limit - 1 and n in [limit, limit + 1, max(limit, 9)]
+    fail zh "{n} 不在 {[limit, limit + 1]}" en "{n} not in {[limit, limit + 1]}"
+}
+"""
+
+
+@pytest.mark.parametrize(("n", "verdict"), [(7, "eligible"), (8, "eligible"), (9, "eligible"), (6, "ineligible")])
+def test_constant_expressions_fold_to_the_same_values(n: int, verdict: str) -> None:
+    policy = compile_policy(FOLDED)
+    decision = policy.evaluate({"id": "1", "n": n})
+    assert str(decision.verdict) == verdict == str(policy.verdict({"id": "1", "n": n}))
+    if verdict == "ineligible":
+        assert decision.findings[0].message.en == "6 not in 7, 8"
+
+
+def test_a_constant_division_by_zero_is_still_an_evaluation_error() -> None:
+    policy = compile_policy(
+        'facts { id: string key, n: integer }\nrule r {\n  cite "一"\n  title zh "甲" en "a"\n  require n > 1 / 0\n}'
+    )
+    for call in (policy.evaluate, policy.verdict):
+        with pytest.raises(EvaluationError) as caught:
+            call({"id": "1", "n": 3})
+        assert caught.value.code == "division-by-zero"

@@ -6,6 +6,13 @@ argument, the :class:`State` of the evaluation in progress, which also records t
 each rule reads and the facts it found missing: the explanation is built as a side effect
 of evaluating, not by a second pass.
 
+The rules are compiled twice. The explained form records, for each finding, the facts
+read (with their key paths, carried as text) and renders its messages. The verdict form
+(``CompiledPolicy.verdict``, behind ``Policy.verdict``) compiles the same IR with
+``record=False``: reads record nothing, records and lists are plain values, no message is
+compiled, and a block yields only its outcome. Both follow the same rules for combining
+outcomes, and tests/test_compiled.py holds them to the same verdict.
+
 Evaluation holds no global state: a compiled policy can be shared by threads.
 """
 
@@ -22,7 +29,7 @@ from . import ir
 from . import valuetypes as t
 from .decision import Finding, FrozenMap, Message, Outcome, Verdict, combine_all, verdict_of
 from .errors import EvaluationError
-from .runtime import FUNCTIONS, UNKNOWN, Ref, arithmetic, to_json, unwrap
+from .runtime import FUNCTIONS, UNKNOWN, Ref, arithmetic, fold, to_json, unwrap
 
 Fn = Callable[["State"], Any]
 
@@ -118,7 +125,30 @@ class _Compiler:
         self.record = record
 
     def __call__(self, expr: ir.Expr) -> Fn:
+        if isinstance(expr, _FOLDABLE):
+            folded = _folded(expr)
+            if folded is not _MISSING:
+                return lambda s: folded
         return _COMPILERS[type(expr)](self, expr)
+
+
+# Expressions computed once, when the policy is compiled, if every operand is a constant
+# or parameter (``application_year + ban_years``). Records are left alone: a folded value
+# is shared by every evaluation, so it must be immutable (lists fold to tuples).
+_FOLDABLE = (ir.Arith, ir.Negate, ir.CallFn, ir.MakeList)
+
+
+def _folded(expr: ir.Expr) -> Any:
+    """The value of a constant expression, or ``_MISSING`` when it is not constant or
+    must be left to evaluation: an error (division by zero) is raised when evaluated, and
+    a null operand makes the result unknown at evaluation, not null."""
+    try:
+        value = fold(expr)
+    except (ValueError, TypeError, EvaluationError):
+        return _MISSING
+    if value is None or (isinstance(value, tuple) and any(v is None or isinstance(v, dict) for v in value)):
+        return _MISSING
+    return value
 
 
 def compile_expr(expr: ir.Expr) -> Fn:
