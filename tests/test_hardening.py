@@ -249,10 +249,11 @@ def test_arithmetic_out_of_range_is_an_evaluation_error(
 ) -> None:
     """Regressions: these raised OverflowError or ValueError out of the evaluator."""
     policy = titlerules.Policy.from_source(NUMERIC_HEAD + NUMERIC_RULE + condition + " }\n", "t.policy")
-    with pytest.raises(titlerules.EvaluationError) as caught:
-        policy.evaluate({"id": "a", **document})
-    assert (caught.value.code, caught.value.where) == (code, "r")
-    assert message in str(caught.value)
+    for decide in (policy.evaluate, policy.verdict):
+        with pytest.raises(titlerules.EvaluationError) as caught:
+            decide({"id": "a", **document})
+        assert (caught.value.code, caught.value.where) == (code, "r")
+        assert message in str(caught.value)
 
 
 @pytest.mark.parametrize(

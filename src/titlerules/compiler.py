@@ -6,12 +6,20 @@ argument, the :class:`State` of the evaluation in progress, which also records t
 each rule reads and the facts it found missing: the explanation is built as a side effect
 of evaluating, not by a second pass.
 
+The rules are compiled twice. The explained form records, for each finding, the facts
+read (with their key paths, carried as text) and renders its messages. The verdict form
+(``CompiledPolicy.verdict``, behind ``Policy.verdict``) compiles the same IR with
+``record=False``: reads record nothing, records and lists are plain values, no message is
+compiled, and a block yields only its outcome. Both follow the same rules for combining
+outcomes, and tests/test_compiled.py holds them to the same verdict.
+
 Evaluation holds no global state: a compiled policy can be shared by threads.
 """
 
 from __future__ import annotations
 
 import datetime
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,9 +27,9 @@ import attrs
 
 from . import ir
 from . import valuetypes as t
-from .decision import Finding, FrozenMap, Message, Outcome, combine_all
+from .decision import Finding, FrozenMap, Message, Outcome, Verdict, combine_all, verdict_of
 from .errors import EvaluationError
-from .runtime import FUNCTIONS, UNKNOWN, Ref, arithmetic, path_text, to_json, unwrap
+from .runtime import FUNCTIONS, UNKNOWN, Ref, arithmetic, fold, to_json, unwrap
 
 Fn = Callable[["State"], Any]
 
@@ -64,6 +72,22 @@ class _Lazy:
         return value
 
 
+class _Memo:
+    """A ``let`` of a block in a verdict-only evaluation: computed on first use, then
+    reused (there is nothing read or missing to replay)."""
+
+    __slots__ = ("fn", "value")
+
+    def __init__(self, fn: Fn) -> None:
+        self.fn = fn
+        self.value: Any = _MISSING
+
+    def get(self, s: State) -> Any:
+        if self.value is _MISSING:
+            self.value = self.fn(s)
+        return self.value
+
+
 def _capture(fn: Fn, s: State) -> tuple[Any, list[str], dict[str, Any]]:
     saved_missing, saved_facts = s.missing, s.facts
     s.missing, s.facts = [], {}
@@ -78,24 +102,53 @@ def _is_container(type_: t.Type) -> bool:
     return isinstance(t.strip_nullable(type_), (t.RecordType, t.ListType, t.MapType))
 
 
-def _read(s: State, path: tuple[Any, ...], value: Any) -> None:
+def _read(s: State, path: str, value: Any) -> None:
     if value is UNKNOWN:
-        s.missing.append(path_text(path))
+        s.missing.append(path)
     else:
-        s.facts[path_text(path)] = value
+        s.facts[path] = value
 
 
 # ---- expressions ----------------------------------------------------------------------------
 
 
 class _Compiler:
-    """Compiles expressions; knows the closures of the policy's derived facts."""
+    """Compiles expressions; knows the closures of the policy's derived facts.
 
-    def __init__(self, derived: dict[str, Fn] | None = None) -> None:
+    With ``record`` false it compiles for the verdict alone: reads record no facts, records
+    and lists come back as plain values (no :class:`Ref` with their key path), and messages
+    are not compiled.
+    """
+
+    def __init__(self, derived: dict[str, Fn] | None = None, record: bool = True) -> None:
         self.derived: dict[str, Fn] = derived if derived is not None else {}
+        self.record = record
 
     def __call__(self, expr: ir.Expr) -> Fn:
+        if isinstance(expr, _FOLDABLE):
+            folded = _folded(expr)
+            if folded is not _MISSING:
+                return lambda s: folded
         return _COMPILERS[type(expr)](self, expr)
+
+
+# Expressions computed once, when the policy is compiled, if every operand is a constant
+# or parameter (``application_year + ban_years``). Records are left alone: a folded value
+# is shared by every evaluation, so it must be immutable (lists fold to tuples).
+_FOLDABLE = (ir.Arith, ir.Negate, ir.CallFn, ir.MakeList)
+
+
+def _folded(expr: ir.Expr) -> Any:
+    """The value of a constant expression, or ``_MISSING`` when it is not constant or
+    must be left to evaluation: an error (division by zero) is raised when evaluated, and
+    a null operand makes the result unknown at evaluation, not null."""
+    try:
+        value = fold(expr)
+    except (ValueError, TypeError, EvaluationError):
+        return _MISSING
+    if value is None or (isinstance(value, tuple) and any(v is None or isinstance(v, dict) for v in value)):
+        return _MISSING
+    return value
 
 
 def compile_expr(expr: ir.Expr) -> Fn:
@@ -110,8 +163,10 @@ def _const(c: _Compiler, e: ir.Const | ir.Param) -> Fn:
 
 
 def _fact(c: _Compiler, e: ir.Fact) -> Fn:
-    name, path = e.name, (e.name,)
+    name = path = e.name
     fallback = e.default if e.has_default else UNKNOWN
+    if not c.record:
+        return lambda s: s.doc.get(name, fallback)
     if _is_container(e.type):
 
         def container(s: State) -> Any:
@@ -131,6 +186,43 @@ def _get_field(c: _Compiler, e: ir.GetField) -> Fn:
     obj, name = c(e.obj), e.name
     fallback = e.default if e.has_default else UNKNOWN
     container = _is_container(e.type)
+    suffix = "." + name
+
+    if not c.record:
+        if isinstance(e.obj, ir.Fact):
+            root = e.obj.name
+            absent = e.obj.default if e.obj.has_default else UNKNOWN
+
+            def plain_field(s: State) -> Any:
+                base = s.doc.get(root, absent)
+                return base.get(name, fallback) if type(base) is dict else fallback
+
+            return plain_field
+
+        def plain(s: State) -> Any:
+            base = obj(s)
+            # An absent or null record reads as one with every key absent.
+            return base.get(name, fallback) if type(base) is dict else fallback
+
+        return plain
+
+    if isinstance(e.obj, ir.Fact):
+        # A field of a top-level record (workplace.city): its key path is known here.
+        root, path = e.obj.name, f"{e.obj.name}.{name}"
+        absent = e.obj.default if e.obj.has_default else UNKNOWN
+
+        def field(s: State) -> Any:
+            base = s.doc.get(root, absent)
+            value = base.get(name, fallback) if type(base) is dict else fallback
+            if container:
+                return Ref(value, path)
+            if value is UNKNOWN:
+                s.missing.append(path)
+            else:
+                s.facts[path] = value
+            return value
+
+        return field
 
     def get(s: State) -> Any:
         base = obj(s)
@@ -141,7 +233,7 @@ def _get_field(c: _Compiler, e: ir.GetField) -> Fn:
         # An absent or null record reads as one with every key absent.
         value = base.get(name, fallback) if type(base) is dict else fallback
         if path is not None:
-            path = (*path, name)
+            path += suffix
         if container:
             return Ref(value, path)
         if path is not None:
@@ -153,7 +245,7 @@ def _get_field(c: _Compiler, e: ir.GetField) -> Fn:
 
 def _get_item(c: _Compiler, e: ir.GetItem) -> Fn:
     obj, key = c(e.obj), c(e.key)
-    container = _is_container(e.type)
+    container = _is_container(e.type) and c.record
 
     def get(s: State) -> Any:
         base, k = obj(s), key(s)
@@ -168,7 +260,7 @@ def _get_item(c: _Compiler, e: ir.GetItem) -> Fn:
         else:
             value = base[k] if 0 <= k < len(base) else UNKNOWN
         if path is not None:
-            path = (*path, k)
+            path = f"{path}.{k}"
         if container:
             return Ref(value, path)
         if path is not None:
@@ -194,10 +286,11 @@ def _table_get(c: _Compiler, e: ir.TableGet) -> Fn:
 
 def _local(c: _Compiler, e: ir.Local) -> Fn:
     name = e.name
+    lazy = _Lazy if c.record else _Memo
 
     def get(s: State) -> Any:
         value = s.locals[name]
-        if type(value) is _Lazy:
+        if type(value) is lazy:
             return value.get(s)
         return value
 
@@ -206,6 +299,16 @@ def _local(c: _Compiler, e: ir.Local) -> Fn:
 
 def _derived(c: _Compiler, e: ir.Derived) -> Fn:
     name, derived = e.name, c.derived
+
+    if not c.record:
+
+        def plain(s: State) -> Any:
+            hit = s.derived.get(name)
+            if hit is None:
+                hit = s.derived[name] = (derived[name](s), [], {})
+            return hit[0]
+
+        return plain
 
     def get(s: State) -> Any:
         hit = s.derived.get(name)
@@ -307,13 +410,21 @@ def _logic(c: _Compiler, e: ir.Logic) -> Fn:
 
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
+
+# Types whose values the validated document guarantees are plain scalars (never a record
+# or list wrapped with its key path, never null).
+_SCALARS = (t.BoolType, t.IntegerType, t.NumberType, t.StringType, t.DateType, t.EnumType)
+
+
+def _scalar(type_: t.Type) -> bool:
+    return isinstance(type_, _SCALARS)
 
 
 def _compare(c: _Compiler, e: ir.Compare) -> Fn:
@@ -321,6 +432,40 @@ def _compare(c: _Compiler, e: ir.Compare) -> Fn:
     test = _COMPARE[e.op]
     ordering = e.op not in ("==", "!=")
     rank = {m: i for i, m in enumerate(e.enum.members)} if e.enum is not None else None
+
+    if _scalar(e.left.type) and _scalar(e.right.type) and not ordering:
+        # Neither side is a record or list (no key-path wrapper to take off); only
+        # "unknown" needs a look.
+
+        def equality(s: State) -> Any:
+            a, b = left(s), right(s)
+            if a is UNKNOWN or b is UNKNOWN:
+                return UNKNOWN
+            return test(a, b)
+
+        return equality
+
+    if _scalar(e.left.type) and _scalar(e.right.type):
+        # As above, and null (which orders as unknown) cannot occur by the types, but costs
+        # only a look.
+        if rank is not None:
+            ranked = rank
+
+            def compare_ranks(s: State) -> Any:
+                a, b = left(s), right(s)
+                if a is UNKNOWN or b is UNKNOWN or a is None or b is None:
+                    return UNKNOWN
+                return test(ranked[a], ranked[b])
+
+            return compare_ranks
+
+        def compare_scalars(s: State) -> Any:
+            a, b = left(s), right(s)
+            if a is UNKNOWN or b is UNKNOWN or a is None or b is None:
+                return UNKNOWN
+            return test(a, b)
+
+        return compare_scalars
 
     def compare(s: State) -> Any:
         a, b = left(s), right(s)
@@ -417,9 +562,9 @@ def _test(c: _Compiler, e: ir.TestValue) -> Fn:
         value = operand(s)
         if type(value) is Ref:
             if value.value is None and value.path is not None:
-                s.facts[path_text(value.path)] = None
+                s.facts[value.path] = None
             elif value.value is UNKNOWN and value.path is not None:
-                s.missing.append(path_text(value.path))
+                s.missing.append(value.path)
             value = value.value
         if value is UNKNOWN:
             return UNKNOWN
@@ -438,7 +583,7 @@ def _make_record(c: _Compiler, e: ir.MakeRecord) -> Fn:
     return lambda s: {name: value(s) for name, value in items}
 
 
-def _elements(value: Any) -> tuple[Sequence[Any] | None, tuple[Any, ...] | None]:
+def _elements(value: Any) -> tuple[Sequence[Any] | None, str | None]:
     path = None
     if type(value) is Ref:
         path, value = value.path, value.value
@@ -449,7 +594,7 @@ def _elements(value: Any) -> tuple[Sequence[Any] | None, tuple[Any, ...] | None]
 
 def _quantify(c: _Compiler, e: ir.Quantify) -> Fn:
     iterable, body, var = c(e.iterable), c(e.body), e.var
-    wrap = (
+    wrap = c.record and (
         _is_container(e.iterable.type.item)
         if isinstance(e.iterable.type, t.ListType) and e.iterable.type.item
         else False
@@ -466,7 +611,7 @@ def _quantify(c: _Compiler, e: ir.Quantify) -> Fn:
         unknown = False
         try:
             for i, item in enumerate(items):
-                s.locals[var] = Ref(item, (*path, i) if path else None) if wrap else item
+                s.locals[var] = Ref(item, f"{path}.{i}" if path else None) if wrap else item
                 value = body(s)
                 if value is UNKNOWN:
                     unknown = True
@@ -491,7 +636,7 @@ def _comprehension(c: _Compiler, e: ir.Comprehension) -> Fn:
     element = c(e.element)
     condition = c(e.condition) if e.condition is not None else None
     source = e.iterable.type
-    wrap = isinstance(source, t.ListType) and source.item is not None and _is_container(source.item)
+    wrap = c.record and isinstance(source, t.ListType) and source.item is not None and _is_container(source.item)
 
     def build(s: State) -> Any:
         items, path = _elements(iterable(s))
@@ -502,7 +647,7 @@ def _comprehension(c: _Compiler, e: ir.Comprehension) -> Fn:
         unknown = False
         try:
             for i, item in enumerate(items):
-                s.locals[var] = Ref(item, (*path, i) if path else None) if wrap else item
+                s.locals[var] = Ref(item, f"{path}.{i}" if path else None) if wrap else item
                 keep = True if condition is None else condition(s)
                 if keep is UNKNOWN:
                     unknown = True
@@ -615,22 +760,48 @@ def format_value(value: Any, type_: t.Type, lang: str) -> str:
     return str(value)
 
 
+def formatter(type_: t.Type, lang: str) -> Callable[[Any], str]:
+    """``format_value`` for one type and language, with the common case decided once: a
+    string, an integer, a date or an enum member is formatted without dispatching on the
+    type; anything else goes through :func:`format_value`."""
+    kind = t.strip_nullable(type_)
+
+    def general(value: Any) -> str:
+        return format_value(value, type_, lang)
+
+    if isinstance(kind, t.EnumType):
+        labels = {m: kind.label(m) if lang == "zh" else m.replace("_", " ") for m in kind.members}
+
+        def enum(value: Any) -> str:
+            label = labels.get(value) if type(value) is str else None
+            return label if label is not None else general(value)
+
+        return enum
+    exact: type = {t.StringType: str, t.IntegerType: int, t.NumberType: int, t.DateType: datetime.date}.get(
+        type(kind), object
+    )
+    if exact is object:
+        return general
+    show: Callable[[Any], str] = datetime.date.isoformat if exact is datetime.date else str
+
+    def known(value: Any) -> str:
+        return show(value) if type(value) is exact else general(value)
+
+    return known
+
+
 def compile_text(e: ir.Interpolate, lang: str, c: _Compiler | None = None) -> Fn:
     """A closure rendering a template in ``lang``."""
     c = c or _Compiler()
-    parts: list[str | tuple[Fn, t.Type]] = [p if isinstance(p, str) else (c(p), p.type) for p in e.parts]
+    parts: tuple[str | tuple[Fn, Callable[[Any], str]], ...] = tuple(
+        p if isinstance(p, str) else (c(p), formatter(p.type, lang)) for p in e.parts
+    )
     if all(isinstance(p, str) for p in parts):
         text = "".join(p for p in parts if isinstance(p, str))
         return lambda s: text
 
     def render(s: State) -> str:
-        out: list[str] = []
-        for part in parts:
-            if isinstance(part, str):
-                out.append(part)
-            else:
-                out.append(format_value(part[0](s), part[1], lang))
-        return "".join(out)
+        return "".join([part if isinstance(part, str) else part[1](part[0](s)) for part in parts])
 
     return render
 
@@ -638,25 +809,57 @@ def compile_text(e: ir.Interpolate, lang: str, c: _Compiler | None = None) -> Fn
 # ---- blocks, rules and the policy -------------------------------------------------------------
 
 
+# A message part: literal text, or (index of the value, how to format it).
+_Part = str | tuple[int, Callable[[Any], str]]
+
+
 @attrs.frozen
 class _Text:
-    zh: Fn
-    en: Fn
+    """A message in both languages. An expression interpolated in both (``{total}``) is
+    evaluated once and formatted twice."""
+
+    values: tuple[Fn, ...]
+    zh: tuple[_Part, ...]
+    en: tuple[_Part, ...]
+    static: Message | None = None  # the message, when it interpolates nothing
 
     def render(self, s: State) -> Message:
+        if self.static is not None:
+            return self.static
         # Rendering reads facts; what it finds missing must not change the outcome.
         saved = s.missing
         s.missing = []
         try:
-            return Message(self.zh(s), self.en(s))
+            values = [value(s) for value in self.values]
         finally:
             s.missing = saved
+        return Message(
+            "".join([p if isinstance(p, str) else p[1](values[p[0]]) for p in self.zh]),
+            "".join([p if isinstance(p, str) else p[1](values[p[0]]) for p in self.en]),
+        )
 
 
 def _text(c: _Compiler, message: ir.Message | None) -> _Text | None:
-    if message is None:
+    if message is None or not c.record:
         return None
-    return _Text(compile_text(message.zh, "zh", c), compile_text(message.en, "en", c))
+    exprs: list[ir.Expr] = []  # in the order of first use: zh, then what en adds
+
+    def parts(template: ir.Interpolate, lang: str) -> tuple[_Part, ...]:
+        out: list[_Part] = []
+        for part in template.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            if part not in exprs:
+                exprs.append(part)
+            out.append((exprs.index(part), formatter(part.type, lang)))
+        return tuple(out)
+
+    zh, en = parts(message.zh, "zh"), parts(message.en, "en")
+    static = None
+    if not exprs:
+        static = Message("".join(p for p in zh if isinstance(p, str)), "".join(p for p in en if isinstance(p, str)))
+    return _Text(tuple(c(e) for e in exprs), zh, en, static)
 
 
 _DEFAULT_MESSAGES = {
@@ -666,6 +869,18 @@ _DEFAULT_MESSAGES = {
     Outcome.NOT_APPLICABLE: ("不适用", "not applicable"),
     Outcome.EXEMPT: ("免于此项要求", "exempt"),
 }
+
+# How outcomes combine when all are required (decision.combine_all), as a rank: the most
+# severe decides; exempt and not applicable count as satisfied.
+_SEVERITY = {
+    Outcome.PASS: 0,
+    Outcome.EXEMPT: 0,
+    Outcome.NOT_APPLICABLE: 0,
+    Outcome.ACTION: 1,
+    Outcome.UNKNOWN: 2,
+    Outcome.FAIL: 3,
+}
+_BY_SEVERITY = (Outcome.PASS, Outcome.ACTION, Outcome.UNKNOWN, Outcome.FAIL)
 
 # When several exceptions hold at once, the strongest decides (docs/language.md).
 _EXCEPTION_RANK = {
@@ -711,6 +926,8 @@ class _Requirement:
 
     def run(self, s: State) -> tuple[Outcome | None, list[str], datetime.date | None]:
         """The outcome (``None`` when its ``when`` is false), facts missing, deadline."""
+        if s.trace is None:
+            return self._run(s)
         outcome, missing, deadline = self._run(s)
         if s.trace is not None:
             s.trace.append(("require", self.site, str(outcome) if outcome is not None else "skipped"))
@@ -792,6 +1009,12 @@ class _Block:
     children: tuple[_Child, ...]
     pass_message: _Text | None
     site: Any = None  # the block's span, named in a trace
+    # The ``show`` names, whose values the finding's facts list.
+    shown: tuple[str, ...] = attrs.field(init=False)
+
+    @shown.default
+    def _shown(self) -> tuple[str, ...]:
+        return tuple(name for name, _, shown in self.lets if shown)
 
     def run(
         self,
@@ -803,6 +1026,14 @@ class _Block:
     ) -> Finding:
         saved_facts = s.facts
         s.facts = {}
+        if not self.lets:
+            try:
+                finding = self._decide(s, finding_id, cite, inherited_title, note)
+            finally:
+                s.facts = saved_facts
+            if s.trace is not None:
+                s.trace.append(("block", self.site, str(finding.outcome)))
+            return finding
         bound = {name: s.locals.get(name, _MISSING) for name, _, _ in self.lets}
         for name, fn, _ in self.lets:
             s.locals[name] = _Lazy(fn)
@@ -815,6 +1046,62 @@ class _Block:
             for name, previous in bound.items():
                 _restore(s, name, previous)
             s.facts = saved_facts
+
+    def outcome(self, s: State) -> Outcome:
+        """The outcome :meth:`run` finds, without building the finding: the same
+        exceptions, requirements and children, no messages, facts or missing lists."""
+        if not self.lets:
+            return self._outcome(s)
+        bound = {name: s.locals.get(name, _MISSING) for name, _, _ in self.lets}
+        for name, fn, _ in self.lets:
+            s.locals[name] = _Memo(fn)
+        try:
+            return self._outcome(s)
+        finally:
+            for name, previous in bound.items():
+                _restore(s, name, previous)
+
+    def _outcome(self, s: State) -> Outcome:
+        fired: list[Outcome] = []
+        possible: list[Outcome] = []
+        for case in self.exceptions:
+            value = case.condition(s)
+            if value is True:
+                fired.append(case.outcome)
+            elif value is UNKNOWN:
+                possible.append(case.outcome)
+        if fired:
+            # As in _decide: the strongest exception that holds, unless a stronger one might.
+            rank = min(_EXCEPTION_RANK[o] for o in fired)
+            strongest = next(o for o in fired if _EXCEPTION_RANK[o] == rank)
+            if any(_EXCEPTION_RANK[p] < rank and p is not strongest for p in possible):
+                return Outcome.UNKNOWN
+            return strongest
+        outcomes: list[Outcome] = []
+        for requirement in self.requirements:
+            outcome = requirement._run(s)[0]
+            if outcome is not None:
+                outcomes.append(outcome)
+        for child in self.children:
+            if child.iterable is None:
+                outcomes.append(child.body.outcome(s))
+                continue
+            assert child.var is not None
+            items, _ = _elements(child.iterable(s))
+            if items is None:
+                outcomes.append(Outcome.UNKNOWN)
+                continue
+            saved = s.locals.get(child.var, _MISSING)
+            try:
+                for item in items:
+                    s.locals[child.var] = item
+                    outcomes.append(child.body.outcome(s))
+            finally:
+                _restore(s, child.var, saved)
+        base = combine_all(outcomes)
+        if any(p is not base for p in possible):
+            return Outcome.UNKNOWN
+        return base
 
     def _decide(
         self,
@@ -853,36 +1140,43 @@ class _Block:
 
         # Each deciding item: its outcome, its own message (None: the default one),
         # the facts it found missing, and the last day of an outstanding action.
-        decided: list[tuple[Outcome, Message | None, list[str], datetime.date | None]] = []
+        decided: list[tuple[Outcome, Message | None, Sequence[str], datetime.date | None]] = []
+        severity = 0  # combine_all as it goes: the most severe outcome so far
         for requirement in self.requirements:
             outcome, req_missing, deadline = requirement.run(s)
             if outcome is None:
                 continue
             custom = requirement.messages.get(outcome)
             decided.append((outcome, custom.render(s) if custom else None, req_missing, deadline))
-        children = self._children(s, finding_id, cite, title)
+            severity = max(severity, _SEVERITY[outcome])
+        children = self._children(s, finding_id, cite, title) if self.children else []
         for child in children:
-            decided.append((child.outcome, child.message, list(child.missing), child.deadline))
+            decided.append((child.outcome, child.message, child.missing, child.deadline))
+            severity = max(severity, _SEVERITY[child.outcome])
 
-        base = combine_all([d[0] for d in decided])
-        outcomes = {base, *(c.outcome for c in possible)}
-        outcome = base if len(outcomes) == 1 else Outcome.UNKNOWN
+        outcome = base = _BY_SEVERITY[severity]
+        if possible and any(c.outcome is not base for c in possible):
+            outcome = Outcome.UNKNOWN
         if outcome is Outcome.UNKNOWN:
             missing.extend(m for d in decided if d[0] is Outcome.UNKNOWN for m in d[2])
+            missing_facts = _dedupe(missing)
         else:
-            missing = []
-        for name, _, shown in self.lets:
-            if shown:
-                s.facts[name] = to_json(s.locals[name].get(s))
-        missing_facts = _dedupe(missing)
-        deciding = [d for d in decided if d[0] is outcome]
+            missing_facts = ()
+        for name in self.shown:
+            s.facts[name] = to_json(s.locals[name].get(s))
+        deadline = None
         if outcome is Outcome.PASS:
             message = self.pass_message.render(s) if self.pass_message else default_message(outcome, title)
-        elif outcome is Outcome.UNKNOWN and not any(d[1] is not None for d in deciding):
-            message = default_message(outcome, title, missing_facts)
         else:
-            message = _join([d[1] or default_message(outcome, title, d[2]) for d in deciding])
-        deadlines = [d[3] for d in deciding if d[3] is not None]
+            deciding = [d for d in decided if d[0] is outcome]
+            if outcome is Outcome.UNKNOWN and not any(d[1] is not None for d in deciding):
+                message = default_message(outcome, title, missing_facts)
+            elif len(deciding) == 1 and deciding[0][1] is not None:
+                message = deciding[0][1]
+            else:
+                message = _join([d[1] or default_message(outcome, title, d[2]) for d in deciding])
+            if outcome is Outcome.ACTION:
+                deadline = min((d[3] for d in deciding if d[3] is not None), default=None)
         return Finding(
             finding_id,
             outcome,
@@ -891,7 +1185,7 @@ class _Block:
             message,
             FrozenMap(s.facts),
             missing_facts,
-            min(deadlines) if outcome is Outcome.ACTION and deadlines else None,
+            deadline,
             note,
             tuple(children),
         )
@@ -925,7 +1219,7 @@ class _Block:
             saved = s.locals.get(child.var, _MISSING)
             try:
                 for i, item in enumerate(items):
-                    s.locals[child.var] = Ref(item, (*path, i) if path else None) if child.wrap else item
+                    s.locals[child.var] = Ref(item, f"{path}.{i}" if path else None) if child.wrap else item
                     key = _child_key(item, i)
                     found.append(child.body.run(s, f"{parent}.{key}", cite, title, None))
             finally:
@@ -967,7 +1261,12 @@ def _requirement(c: _Compiler, r: ir.Requirement) -> _Requirement:
 
 def _child(c: _Compiler, child: ir.Child) -> _Child:
     wrap = False
-    if child.iterable is not None and isinstance(child.iterable.type, t.ListType) and child.iterable.type.item:
+    if (
+        c.record
+        and child.iterable is not None
+        and isinstance(child.iterable.type, t.ListType)
+        and child.iterable.type.item
+    ):
         wrap = _is_container(child.iterable.type.item)
     return _Child(
         child.name,
@@ -994,6 +1293,8 @@ class CompiledPolicy:
     rules: tuple[_Rule, ...]
     outputs: tuple[tuple[str, Fn], ...]
     output_labels: tuple[tuple[str, tuple[str, str]], ...]
+    # The rules' bodies compiled again for the verdict alone (no facts, no messages).
+    verdict_bodies: tuple[_Block, ...] = ()
 
     def run(
         self, doc: dict[str, Any], as_of: datetime.date | None, trace: list[tuple[str, Any, str]] | None = None
@@ -1020,6 +1321,25 @@ class CompiledPolicy:
             outputs[name] = to_json(fn(s))
         return tuple(findings), outputs
 
+    def verdict(self, doc: dict[str, Any], as_of: datetime.date | None) -> Verdict:
+        """The verdict of :meth:`run` on a validated document, without its explanation.
+
+        A failing rule settles it (ineligible), so the rules after it are not evaluated.
+        An error (such as a missing calendar year) is raised as :meth:`run` raises it only
+        when a rule before it has not failed.
+        """
+        s = State(doc, as_of)
+        outcomes: list[Outcome] = []
+        for rule, body in zip(self.rules, self.verdict_bodies, strict=True):
+            try:
+                outcome = body.outcome(s)
+            except EvaluationError as error:
+                raise EvaluationError(error.args[0], error.code, where=rule.id) from None
+            if outcome is Outcome.FAIL:
+                return Verdict.INELIGIBLE
+            outcomes.append(outcome)
+        return verdict_of(outcomes)
+
 
 def _static_title(c: _Compiler, rule: ir.Rule) -> Message:
     text = _text(c, rule.title)
@@ -1032,10 +1352,14 @@ def compile_policy(policy: ir.CheckedPolicy) -> CompiledPolicy:
     for info in policy.derived:
         c.derived[info.name] = c(info.value)
     rules = tuple(_Rule(r.id, r.cite, _static_title(c, r), _text(c, r.note), _block(c, r.body)) for r in policy.rules)
+    plain = _Compiler(record=False)
+    for info in policy.derived:
+        plain.derived[info.name] = plain(info.value)
+    verdict_bodies = tuple(_block(plain, r.body) for r in policy.rules)
     outputs = tuple((o.name, c(o.value)) for o in policy.outputs)
     labels = []
     for output in policy.outputs:
         text = _text(c, output.label)
         label = text.render(State({}, None)) if text else Message(output.name, output.name)
         labels.append((output.name, (label.zh, label.en)))
-    return CompiledPolicy(rules, outputs, tuple(labels))
+    return CompiledPolicy(rules, outputs, tuple(labels), verdict_bodies)

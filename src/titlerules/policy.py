@@ -17,7 +17,7 @@ from typing import Any
 from . import ir
 from .checker import check
 from .compiler import CompiledPolicy, compile_policy
-from .decision import Decision, FrozenMap, Provenance, document_sha256, verdict_of
+from .decision import Decision, FrozenMap, Provenance, Verdict, document_sha256, verdict_of
 from .errors import Diagnostic, InputError, InputProblem, PolicyError, PolicyNotFoundError
 from .explain import Explanation, explain
 from .extends import derive
@@ -95,6 +95,13 @@ class Policy:
             provenance=Provenance(self.source_sha256, document_sha256(document), __version__),
             warnings=tuple(warnings),
         )
+
+    def verdict(self, document: Any, as_of: datetime.date | str | None = None) -> Verdict:
+        """Only the verdict of :meth:`evaluate` on the same document and day, without the
+        explanation: no messages, facts or provenance are built. Raises as :meth:`evaluate`."""
+        day = _as_of(as_of)
+        normalised, _ = self.validator.validate(document)
+        return self.compiled.verdict(normalised, day)
 
     def explain(
         self,

@@ -42,12 +42,13 @@ UNKNOWN = _Unknown()
 
 
 class Ref:
-    """A record, list or map read from the document, with the key path it was read at,
-    so that reading one of its fields can report which fact was used."""
+    """A record, list or map read from the document, with the key path it was read at
+    (as text: ``continuing_education.2020``), so that reading one of its fields can report
+    which fact was used."""
 
     __slots__ = ("path", "value")
 
-    def __init__(self, value: Any, path: tuple[str | int, ...] | None) -> None:
+    def __init__(self, value: Any, path: str | None) -> None:
         self.value = value
         self.path = path
 
