@@ -92,7 +92,7 @@ class Policy:
             findings=findings,
             outputs=FrozenMap(outputs),
             as_of=day,
-            provenance=Provenance(self.source_sha256, document_sha256(document), __version__),
+            provenance=Provenance(self.source_sha256, document_sha256(document, validated=True), __version__),
             warnings=tuple(warnings),
         )
 

@@ -40,13 +40,38 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
+class _ReferError(Exception):
+    """Raised by the compiled check for anything it leaves to the full check: a problem,
+    an unknown key, a value of a type JSON parsing does not produce."""
+
+
+# The compiled check of one value: the value normalised, with the count of JSON values
+# seen so far in ``count[0]``; raises _ReferError.
+_Check = Callable[[Any, list[int]], Any]
+
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 class Validator:
-    """Checks and normalises documents for one fact schema."""
+    """Checks and normalises documents for one fact schema.
+
+    Two checks agree on every document. A check compiled from the schema when the
+    validator is built runs first: one closure per type, no key paths, no messages, and
+    it gives up (:class:`_ReferError`) at the first thing that is not a plain valid JSON value.
+    The full check (:meth:`_record` and :meth:`_value`, after :func:`check_shape`) then
+    runs on that document alone and is the one that reports problems and warnings, so
+    errors are found and worded in one place.
+    """
 
     def __init__(self, schema: t.RecordType) -> None:
         self.schema = schema
         self._invariants: dict[int, Callable[[State], Any]] = {}
         self._compile_invariants(schema)
+        # check_shape refuses containers nested MAX_DOCUMENT_DEPTH deep; the compiled
+        # check only enters containers the schema declares, so it may skip check_shape
+        # only when the schema is shallower than that.
+        shallow = _container_depth(schema) <= MAX_DOCUMENT_DEPTH
+        self._compiled: _Check | None = self._compile(schema) if shallow else None
 
     def _compile_invariants(self, type_: t.Type) -> None:
         kind = t.strip_nullable(type_)
@@ -62,6 +87,14 @@ class Validator:
 
     def validate(self, document: Any) -> tuple[dict[str, Any], list[str]]:
         """The normalised document and warnings; raises :class:`InputError`."""
+        if self._compiled is not None and type(document) is dict:
+            count = [1]
+            try:
+                normalised = self._compiled(document, count)
+                if count[0] <= MAX_DOCUMENT_VALUES:
+                    return normalised, []
+            except _ReferError:
+                pass
         problems: list[InputProblem] = []
         warnings: list[str] = []
         if not isinstance(document, Mapping):
@@ -71,6 +104,129 @@ class Validator:
         if problems:
             raise InputError(problems)
         return normalised, warnings
+
+    def _compile(self, type_: t.Type) -> _Check:
+        """The compiled check of values of ``type_`` (see the class docstring): it accepts
+        what the full check accepts without a problem or a warning, normalised the same
+        way, and refers everything else."""
+        if isinstance(type_, t.NullableType):
+            inner = self._compile(type_.inner)
+
+            def nullable(value: Any, count: list[int]) -> Any:
+                return None if value is None else inner(value, count)
+
+            return nullable
+        if isinstance(type_, t.BoolType):
+
+            def boolean(value: Any, count: list[int]) -> Any:
+                if type(value) is not bool:
+                    raise _ReferError
+                return value
+
+            return boolean
+        if isinstance(type_, (t.IntegerType, t.NumberType)):
+            return _compile_number(type_)
+        if isinstance(type_, t.StringType):
+
+            def string(value: Any, count: list[int]) -> Any:
+                if type(value) is not str:
+                    raise _ReferError
+                return value
+
+            return string
+        if isinstance(type_, t.DateType):
+
+            def date(value: Any, count: list[int]) -> Any:
+                if type(value) is not str or not _DATE.fullmatch(value):
+                    raise _ReferError
+                try:
+                    return datetime.date.fromisoformat(value)
+                except ValueError:
+                    raise _ReferError from None
+
+            return date
+        if isinstance(type_, t.EnumType):
+            allowed = frozenset(type_.allowed)
+
+            def enum(value: Any, count: list[int]) -> Any:
+                if type(value) is not str or value not in allowed:
+                    raise _ReferError
+                return value
+
+            return enum
+        if isinstance(type_, t.RecordType):
+            return self._compile_record(type_)
+        if isinstance(type_, t.ListType):
+            item = self._compile(type_.item or t.ANY)
+
+            def items(value: Any, count: list[int]) -> Any:
+                if type(value) is not list:
+                    raise _ReferError
+                count[0] += len(value)
+                if count[0] > MAX_DOCUMENT_VALUES:
+                    raise _ReferError
+                return tuple([item(v, count) for v in value])
+
+            return items
+        if isinstance(type_, t.MapType):
+            year_value = self._compile(type_.value)
+
+            def by_year(value: Any, count: list[int]) -> Any:
+                if type(value) is not dict:
+                    raise _ReferError
+                count[0] += len(value)
+                if count[0] > MAX_DOCUMENT_VALUES:
+                    raise _ReferError
+                out: dict[int, Any] = {}
+                for key, item in value.items():
+                    if type(key) is not str or not _YEAR.fullmatch(key):
+                        raise _ReferError
+                    out[int(key)] = year_value(item, count)
+                return out
+
+            return by_year
+
+        def anything(value: Any, count: list[int]) -> Any:
+            # Only scalars: a container here goes through check_shape in the full check.
+            if type(value) not in _JSON_SCALARS:
+                raise _ReferError
+            return value
+
+        return anything
+
+    def _compile_record(self, type_: t.RecordType) -> _Check:
+        declared = frozenset(f.name for f in type_.fields)
+        fields = tuple(
+            (f.name, self._compile(f.type), f.has_default, f.default, f.is_key) for f in type_.fields
+        )
+        invariant = self._invariants.get(id(type_))
+        names = tuple(f.name for f in type_.fields)
+
+        def record(value: Any, count: list[int]) -> Any:
+            # Unknown keys are warnings, and keys that are not exactly str go to check_shape.
+            if type(value) is not dict or not declared.issuperset(value) or not _STR.issuperset(map(type, value)):
+                raise _ReferError
+            count[0] += len(value)
+            out: dict[str, Any] = {}
+            for name, check, has_default, default, is_key in fields:
+                if name in value:
+                    out[name] = check(value[name], count)
+                elif has_default:
+                    out[name] = default
+                elif is_key:
+                    raise _ReferError
+            if invariant is not None:
+                state = State({}, None)
+                state.locals = {name: out.get(name, UNKNOWN) for name in names}
+                try:
+                    holds = invariant(state)
+                except Exception:  # the full check raises it, after the problems it finds first
+                    raise _ReferError from None
+                if holds is False:
+                    raise _ReferError
+            return out
+
+        return record
 
     def _value(self, value: Any, type_: t.Type, path: str, problems: list[InputProblem], warnings: list[str]) -> Any:
         if isinstance(type_, t.NullableType):
@@ -176,6 +332,37 @@ class Validator:
 
 
 _SCALARS = (str, int, float, bool, type(None))
+_STR = frozenset((str,))
+
+
+def _compile_number(type_: t.IntegerType | t.NumberType) -> _Check:
+    kinds = (int,) if isinstance(type_, t.IntegerType) else (int, float)
+    low = -math.inf if type_.low is None else type_.low
+    high = math.inf if type_.high is None else type_.high
+
+    def number(value: Any, count: list[int]) -> Any:
+        # NaN fails both comparisons; the infinities fail one unless a bound is absent,
+        # hence the finiteness test for floats.
+        if type(value) not in kinds or not low <= value <= high:
+            raise _ReferError
+        if type(value) is float and not math.isfinite(value):
+            raise _ReferError
+        return value
+
+    return number
+
+
+def _container_depth(type_: t.Type) -> int:
+    """How many containers deep a document of ``type_`` can nest (a scalar: 0)."""
+    if isinstance(type_, t.NullableType):
+        return _container_depth(type_.inner)
+    if isinstance(type_, t.RecordType):
+        return 1 + max((_container_depth(f.type) for f in type_.fields), default=0)
+    if isinstance(type_, t.ListType):
+        return 1 + (_container_depth(type_.item) if type_.item is not None else 0)
+    if isinstance(type_, t.MapType):
+        return 1 + _container_depth(type_.value)
+    return 0
 
 
 def check_shape(document: Any) -> None:
