@@ -64,8 +64,28 @@ def _replace(document: Any, path: tuple[Any, ...], new: Any, delete: bool = Fals
 
 
 WRONG: list[Any] = [
-    "x", "2021-02-30", "20211231", "2021-1-01", -1, 0, 10**9, 1.5, math.nan, math.inf, True, None,
-    [], {}, {"2020": 1}, {"x": 1}, [1, "a"], ("a",), {1: "a"}, {"k": {1, 2}}, object(), "bogus",
+    "x",
+    "2021-02-30",
+    "20211231",
+    "2021-1-01",
+    -1,
+    0,
+    10**9,
+    1.5,
+    math.nan,
+    math.inf,
+    True,
+    None,
+    [],
+    {},
+    {"2020": 1},
+    {"x": 1},
+    [1, "a"],
+    ("a",),
+    {1: "a"},
+    {"k": {1, 2}},
+    object(),
+    "bogus",
 ]
 
 
@@ -155,7 +175,9 @@ def main() -> int:
 
     differences = against_reference(args.documents)
     now = run_all(args.documents)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against, "src", "policy"], capture_output=True, check=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", args.against, "src", "policy"], capture_output=True, check=True
+    )
     with tempfile.TemporaryDirectory() as folder:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(folder, filter="data")
@@ -167,10 +189,14 @@ def main() -> int:
         differences.append(f"{len(now)} outputs now, {len(before)} at {args.against}")
     for index, (old, new) in enumerate(zip(before, now, strict=False)):
         if old != new:
-            differences.append(f"output {index} differs from {args.against}:\n  before {old[:300]}\n  now    {new[:300]}")
+            differences.append(
+                f"output {index} differs from {args.against}:\n  before {old[:300]}\n  now    {new[:300]}"
+            )
     errors = sum(line.startswith('["') for line in now)
-    print(f"{len(now)} outputs compared with {args.against} ({errors} of them errors), "
-          f"{args.documents} decisions with bench/reference.py: {len(differences)} differences")
+    print(
+        f"{len(now)} outputs compared with {args.against} ({errors} of them errors), "
+        f"{args.documents} decisions with bench/reference.py: {len(differences)} differences"
+    )
     for line in differences[:10]:
         print(line)
     return 1 if differences else 0

@@ -196,9 +196,7 @@ class Validator:
 
     def _compile_record(self, type_: t.RecordType) -> _Check:
         declared = frozenset(f.name for f in type_.fields)
-        fields = tuple(
-            (f.name, self._compile(f.type), f.has_default, f.default, f.is_key) for f in type_.fields
-        )
+        fields = tuple((f.name, self._compile(f.type), f.has_default, f.default, f.is_key) for f in type_.fields)
         invariant = self._invariants.get(id(type_))
         names = tuple(f.name for f in type_.fields)
 
