@@ -1131,11 +1131,11 @@ class _Block:
                 if s.trace is not None:
                     s.trace.append(("exception", case.site, str(case.outcome)))
                 message = case.message.render(s) if case.message else default_message(case.outcome, title)
-                return Finding(finding_id, case.outcome, cite, title, message, FrozenMap(s.facts), (), None, note)
+                return Finding(finding_id, case.outcome, cite, title, message, FrozenMap.adopt(s.facts), (), None, note)
             missing_facts = _dedupe(missing)
             message = default_message(Outcome.UNKNOWN, title, missing_facts)
             return Finding(
-                finding_id, Outcome.UNKNOWN, cite, title, message, FrozenMap(s.facts), missing_facts, None, note
+                finding_id, Outcome.UNKNOWN, cite, title, message, FrozenMap.adopt(s.facts), missing_facts, None, note
             )
 
         # Each deciding item: its outcome, its own message (None: the default one),
@@ -1183,7 +1183,7 @@ class _Block:
             cite,
             title,
             message,
-            FrozenMap(s.facts),
+            FrozenMap.adopt(s.facts),
             missing_facts,
             deadline,
             note,

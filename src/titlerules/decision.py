@@ -9,7 +9,7 @@ import datetime
 import enum
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -87,6 +87,18 @@ class FrozenMap(Mapping[str, Any]):
 
     def __init__(self, data: Mapping[str, Any] | None = None) -> None:
         self._data = dict(data or {})
+
+    @classmethod
+    def adopt(cls, data: dict[str, Any]) -> FrozenMap:
+        """A map over ``data`` itself, not a copy: for a dict its maker no longer
+        changes (the evaluator's facts of a finding, once decided)."""
+        adopted = cls.__new__(cls)
+        adopted._data = data
+        return adopted
+
+    def items(self) -> ItemsView[str, Any]:
+        """The keys and values (the dict's own view, faster than Mapping's)."""
+        return self._data.items()
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]

@@ -90,7 +90,7 @@ class Policy:
             policy=self.id,
             verdict=verdict_of([f.outcome for f in findings]),
             findings=findings,
-            outputs=FrozenMap(outputs),
+            outputs=FrozenMap.adopt(outputs),
             as_of=day,
             provenance=Provenance(self.source_sha256, document_sha256(document, validated=True), __version__),
             warnings=tuple(warnings),

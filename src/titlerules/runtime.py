@@ -72,8 +72,13 @@ def path_text(path: Sequence[str | int]) -> str:
     return ".".join(str(p) for p in path)
 
 
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 def to_json(value: Any) -> Any:
     """A runtime value as JSON: dates as ISO strings, unknown as ``null``."""
+    if type(value) in _JSON_SCALARS:  # most facts: nothing to convert
+        return value
     if type(value) is Ref:
         value = value.value
     if value is UNKNOWN:
