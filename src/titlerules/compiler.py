@@ -27,7 +27,7 @@ import attrs
 
 from . import ir
 from . import valuetypes as t
-from .decision import Finding, FrozenMap, Message, Outcome, Verdict, combine_all, verdict_of
+from .decision import Finding, FrozenMap, Message, Outcome, Verdict, verdict_of
 from .errors import EvaluationError
 from .runtime import FUNCTIONS, UNKNOWN, Ref, arithmetic, fold, to_json, unwrap
 
@@ -1077,28 +1077,28 @@ class _Block:
             if any(_EXCEPTION_RANK[p] < rank and p is not strongest for p in possible):
                 return Outcome.UNKNOWN
             return strongest
-        outcomes: list[Outcome] = []
+        severity = 0  # combine_all as it goes, as in _decide
         for requirement in self.requirements:
             outcome = requirement._run(s)[0]
             if outcome is not None:
-                outcomes.append(outcome)
+                severity = max(severity, _SEVERITY[outcome])
         for child in self.children:
             if child.iterable is None:
-                outcomes.append(child.body.outcome(s))
+                severity = max(severity, _SEVERITY[child.body.outcome(s)])
                 continue
             assert child.var is not None
             items, _ = _elements(child.iterable(s))
             if items is None:
-                outcomes.append(Outcome.UNKNOWN)
+                severity = max(severity, _SEVERITY[Outcome.UNKNOWN])
                 continue
             saved = s.locals.get(child.var, _MISSING)
             try:
                 for item in items:
                     s.locals[child.var] = item
-                    outcomes.append(child.body.outcome(s))
+                    severity = max(severity, _SEVERITY[child.body.outcome(s)])
             finally:
                 _restore(s, child.var, saved)
-        base = combine_all(outcomes)
+        base = _BY_SEVERITY[severity]
         if any(p is not base for p in possible):
             return Outcome.UNKNOWN
         return base

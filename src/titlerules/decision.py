@@ -147,17 +147,18 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as JSON."""
+        title, message, note = self.title, self.message, self.note
         return {
             "rule": self.rule,
             "outcome": str(self.outcome),
             "cite": self.cite,
-            "title": self.title.to_dict(),
-            "message": self.message.to_dict(),
+            "title": {"zh": title.zh, "en": title.en},
+            "message": {"zh": message.zh, "en": message.en},
             "facts": {k: to_json(v) for k, v in self.facts.items()},
             "missing": list(self.missing),
             "deadline": self.deadline.isoformat() if self.deadline else None,
-            "note": self.note.to_dict() if self.note else None,
-            "children": [c.to_dict() for c in self.children],
+            "note": {"zh": note.zh, "en": note.en} if note else None,
+            "children": [c.to_dict() for c in self.children] if self.children else [],
         }
 
 
