@@ -95,6 +95,10 @@ class Validator:
                     return normalised, []
             except _ReferError:
                 pass
+        return self._validate_fully(document)
+
+    def _validate_fully(self, document: Any) -> tuple[dict[str, Any], list[str]]:
+        """:meth:`validate` by the full check alone (what the compiled check refers to)."""
         problems: list[InputProblem] = []
         warnings: list[str] = []
         if not isinstance(document, Mapping):
