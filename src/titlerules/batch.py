@@ -188,7 +188,7 @@ def _parallel(
             try:
                 results = pending.popleft().result()
             except BrokenProcessPool as error:
-                raise BatchError(f"a worker process died ({error}); the results before it were written") from None
+                raise BatchError("a worker process died (killed, or out of memory?)") from error
             yield results
         if failure is not None:
             raise failure
