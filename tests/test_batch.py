@@ -3,9 +3,14 @@ in place as error records, whatever the number of processes; the progress bar on
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -172,3 +177,32 @@ def test_bad_jobs_is_a_usage_error(batch: tuple[Path, list[tuple[int, str]]]) ->
     for value, message in (("-1", "expected 0 (every core) or more, got -1"), ("two", "expected a number")):
         result = run("evaluate", "--jobs", value, str(path))
         assert result.returncode == 2 and message in result.stderr
+
+
+def test_a_terminal_gets_the_progress_bar_with_rate_and_time_left(batch: tuple[Path, list[tuple[int, str]]]) -> None:
+    path, _ = batch
+    main, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 24 rows of 100 columns
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "titlerules", "evaluate", "--format", "jsonl", str(path)],
+            stdout=subprocess.DEVNULL,
+            stderr=terminal,
+            check=False,
+        )
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                block = os.read(main, 4096)
+            except OSError:  # the terminal's other end is closed: all was read
+                break
+            if not block:
+                break
+            shown += block
+    finally:
+        os.close(main)
+    assert result.returncode == 1
+    text = shown.decode("utf-8")
+    assert "404/405" in text and "docs/s" in text
+    assert "<00:00" in text  # the time left, counted down to zero
