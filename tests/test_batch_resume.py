@@ -177,3 +177,13 @@ def test_more_lines_than_documents_is_refused(files: tuple[Path, bytes], tmp_pat
     refused = _resume(short, out, "1")
     assert refused.returncode == EXIT_RESUME
     assert f"holds {COUNT} lines but the input has only" in refused.stderr
+
+
+def test_resuming_a_finished_output_changes_nothing(files: tuple[Path, bytes], tmp_path: Path) -> None:
+    source, full = files
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(full)
+    again = _resume(source, out, "2")
+    assert again.returncode == 1  # the bad lines written before count for the exit code
+    assert again.stderr == ""
+    assert out.read_bytes() == full
