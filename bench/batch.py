@@ -120,7 +120,9 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     load = os.getloadavg()
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         output = os.devnull if args.discard else str(work / "out.jsonl")
@@ -129,7 +131,9 @@ def main() -> None:
         startup = min(run_batch(one, 1, args.jobs, output).wall for _ in range(3))
         print(f"start-up (one document, {args.jobs} jobs): {startup * 1e3:.0f} ms")
         print()
-        print("| documents | jobs | wall s | ms/doc | ms/doc without start-up | CPU ms/doc | peak RSS, largest process | peak RSS, all processes |")
+        print(
+            "| documents | jobs | wall s | ms/doc | ms/doc without start-up | CPU ms/doc | peak RSS, largest process | peak RSS, all processes |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for size in sizes:
             source = work / f"in-{size}.jsonl"
@@ -160,7 +164,9 @@ def main() -> None:
             print(f"speed-up on {size:,} documents (best of {args.rounds}):")
             print(f"  1 job:  {single.wall:.1f} s wall, {single.cpu:.1f} s CPU")
             print(f"  2 jobs: {double.wall:.1f} s wall, {double.cpu:.1f} s CPU")
-            print(f"  speed-up {single.wall / double.wall:.2f}x (CPU time 2 jobs / 1 job: {double.cpu / single.cpu:.2f})")
+            print(
+                f"  speed-up {single.wall / double.wall:.2f}x (CPU time 2 jobs / 1 job: {double.cpu / single.cpu:.2f})"
+            )
             net = (single.wall - startup) / (double.wall - startup)
             print(f"  speed-up without the start-up of the process: {net:.2f}x")
             print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
