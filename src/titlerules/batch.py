@@ -182,13 +182,16 @@ def _parallel(
                 except Exception as error:  # reading failed: finish what was read, then raise
                     failure = error
                     break
-                pending.append(pool.submit(_worker_chunk, chunk))
+                try:
+                    pending.append(pool.submit(_worker_chunk, chunk))
+                except BrokenProcessPool as error:
+                    raise BatchError(_DIED) from error
             if not pending:
                 break
             try:
                 results = pending.popleft().result()
             except BrokenProcessPool as error:
-                raise BatchError("a worker process died (killed, or out of memory?)") from error
+                raise BatchError(_DIED) from error
             yield results
         if failure is not None:
             raise failure
@@ -198,6 +201,7 @@ def _parallel(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+_DIED = "a worker process died (killed, or out of memory?)"
 _DECIDER: Decider | None = None
 
 
@@ -213,8 +217,9 @@ def _start_worker(policy: Policy, options: Options, parent: int) -> None:
     _DECIDER = Decider(policy, options)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    with contextlib.suppress(OSError):  # not permitted here: the handlers above still apply
-        os.setpgid(0, 0)
+    if hasattr(os, "setpgid"):
+        with contextlib.suppress(OSError):  # not permitted here: the handlers above still apply
+            os.setpgid(0, 0)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
