@@ -206,20 +206,24 @@ def run(args: argparse.Namespace) -> int:
     failure: BatchError | None = None
     stop.install()
     try:
-        for chunk in stream:
-            writer.write(chunk)
+        try:
+            for chunk in stream:
+                writer.write(chunk)
+                if progress is not None:
+                    progress.update(len(chunk))
+                if stop.signal is not None:
+                    break
+        except BatchError as error:
+            failure = error
+        finally:
+            stream.close()
+            stop.restore()
             if progress is not None:
-                progress.update(len(chunk))
-            if stop.signal is not None:
-                break
-    except BatchError as error:
-        failure = error
-    finally:
-        stream.close()
-        stop.restore()
+                progress.close()
+        # Not after an input file error: a JSON array already opened stays open (cli.md).
         writer.close()
-        if progress is not None:
-            progress.close()
+    finally:
+        out.flush()
         if out is not sys.stdout:
             out.close()
     summary = _summary(args, done, writer.count, counted.count)
