@@ -1,6 +1,6 @@
 """Every benchmark of the evaluator in one run, printed as one table.
 
-    python bench/run.py [--documents N] [--rounds R] [--quick]
+    python bench/run.py [--documents N] [--rounds R] [--quick] [--batch N]
 
 Times, on the same seeded documents (bench/documents.py) in this one process:
 the hand-written reference (bench/reference.py), titlerules' explained decision
@@ -84,6 +84,9 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="200 documents, 2 rounds, no slow peers")
+    parser.add_argument(
+        "--batch", type=int, default=0, metavar="N", help="also time `evaluate --jobs` 1 and 2 on N documents"
+    )
     args = parser.parse_args()
     if args.quick:
         args.documents, args.rounds = 200, 2
@@ -150,6 +153,25 @@ def main() -> None:
     print(
         f"load the bundled policy in a fresh process (import, parse, check, compile): "
         f"first {first * 1e3:.0f} ms (grammar cache cold), second {second * 1e3:.0f} ms (warm)"
+    )
+    if args.batch:
+        batch_line(args.batch)
+
+
+def batch_line(count: int) -> None:
+    """The batch command (bench/batch.py) on ``count`` documents with 1 job and with 2."""
+    from bench import batch
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "in.jsonl"
+        batch.write_documents(source, count)
+        runs = {jobs: batch.run_batch(source, count, jobs, str(Path(folder) / "out.jsonl")) for jobs in (1, 2)}
+    one, two = runs[1], runs[2]
+    print(
+        f"batch `evaluate --format jsonl` on {count:,} documents: 1 job {one.wall:.1f} s "
+        f"({one.wall / count * 1e3:.3f} ms/doc), 2 jobs {two.wall:.1f} s, speed-up {one.wall / two.wall:.2f}x "
+        f"(CPU {one.cpu:.1f} s and {two.cpu:.1f} s); peak RSS of the largest process {two.max_rss / 2**20:.0f} MiB "
+        "(bench/batch.py for sizes up to 1,000,000)"
     )
 
 

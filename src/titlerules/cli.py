@@ -21,10 +21,12 @@ from .commands.common import (
     EXIT_OK,
     EXIT_POLICY,
     EXIT_REJECTED,
+    EXIT_RESUME,
     EXIT_USAGE,
 )
 from .errors import PolicyError, PolicyNotFoundError, TitlerulesError
 from .inputs import InputFileError
+from .resume import ResumeError
 from .version import __version__
 
 # The subcommands, in the order `titlerules --help` lists them.
@@ -65,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, str(error), EXIT_POLICY)
     except InputFileError as error:
         return _fail(args, str(error), EXIT_FILE)
+    except ResumeError as error:
+        return _fail(args, str(error), EXIT_RESUME)
     except TitlerulesError as error:
         return _fail(args, str(error), EXIT_REJECTED)
     except BrokenPipeError:

@@ -100,7 +100,9 @@ ERROR_CODES: dict[str, frozenset[str]] = {
     ),
     "evaluation": frozenset({"calendar-range", "division-by-zero", "overflow", "date-range"}),
     "limit": frozenset({"too-large"}),
-    "other": frozenset({"policy-not-found", "case-file", "formatter", "file", "error"}),
+    "other": frozenset(
+        {"policy-not-found", "case-file", "formatter", "file", "resume-mismatch", "batch-worker", "error"}
+    ),
 }
 
 

@@ -81,6 +81,14 @@ def read_documents(path: str) -> Iterator[Item]:
     value, and one document otherwise. Lines are read one at a time, so a JSON Lines file
     of any length streams.
     """
+    for source, text in read_texts(path):
+        yield parse_item(source, text)
+
+
+def read_texts(path: str) -> Iterator[tuple[str, str]]:
+    """The documents of a file as ``(source, text)``, not yet parsed, as
+    :func:`read_documents` finds them: one per non-blank line of JSON Lines, or the whole
+    text of a single document. Raises :class:`InputFileError` when the file cannot be read."""
     handle = _open(path)
     name = "<stdin>" if path == "-" else path
     try:
@@ -100,19 +108,24 @@ def read_documents(path: str) -> Iterator[Item]:
             except (json.JSONDecodeError, RecursionError):
                 jsonl = False
         if jsonl:
-            yield _line_item(name, *first)
+            yield f"{name}:{first[0]}", first[1]
             for number, line in lines:
                 if line.strip():
-                    yield _line_item(name, number, line)
+                    yield f"{name}:{number}", line
             return
-        text = first[1] + "".join(line for _, line in lines)
-        try:
-            yield Item(name, parse_json(text))
-        except InputError as error:
-            yield Item(name, error=error)
+        yield name, first[1] + "".join(line for _, line in lines)
     finally:
         if handle is not sys.stdin:
             handle.close()
+
+
+def parse_item(source: str, text: str) -> Item:
+    """The document in ``text`` read from ``source``, or the input error that keeps it from
+    being read."""
+    try:
+        return Item(source, parse_json(text))
+    except InputError as error:
+        return Item(source, error=error)
 
 
 def _lines(handle: IO[str], name: str) -> Iterator[tuple[int, str]]:
@@ -120,14 +133,6 @@ def _lines(handle: IO[str], name: str) -> Iterator[tuple[int, str]]:
         yield from enumerate(handle, start=1)
     except UnicodeDecodeError as error:
         raise InputFileError(f"{name}: not UTF-8 text ({error.reason})") from None
-
-
-def _line_item(name: str, number: int, line: str) -> Item:
-    source = f"{name}:{number}"
-    try:
-        return Item(source, parse_json(line))
-    except InputError as error:
-        return Item(source, error=error)
 
 
 def applicant_of(document: Any, key: str | None) -> Any:
