@@ -114,16 +114,12 @@ def lishui_reached(lishui: titlerules.Policy) -> set[tuple[str, Any]]:
         ("submitted", "2021-07-01"),
     ],
 )
-def test_user_policy_documents_reach_its_boundaries(
-    user_reached: set[tuple[str, Any]], path: str, value: Any
-) -> None:
+def test_user_policy_documents_reach_its_boundaries(user_reached: set[tuple[str, Any]], path: str, value: Any) -> None:
     assert (path, value) in user_reached
 
 
 def test_user_policy_documents_reach_year_keys_around_the_policy_year(user_reached: set[tuple[str, Any]]) -> None:
-    documents = find(
-        testing.documents(USER), lambda d: {"2020", "2021"} <= set(d.get("yearly", {})), settings=SEARCH
-    )
+    documents = find(testing.documents(USER), lambda d: {"2020", "2021"} <= set(d.get("yearly", {})), settings=SEARCH)
     assert {"2020", "2021"} <= set(documents["yearly"])
 
 

@@ -31,9 +31,7 @@ class Boundaries:
         """Each number and its neighbours (plus the bounds), kept inside ``low..high``."""
         candidates = {v + k for v in self.numbers for k in (-1, 0, 1)}
         candidates |= {b for b in (low, high) if b is not None}
-        return sorted(
-            v for v in candidates if (low is None or v >= low) and (high is None or v <= high)
-        )
+        return sorted(v for v in candidates if (low is None or v >= low) and (high is None or v <= high))
 
     def near_dates(self) -> list[datetime.date]:
         """Each date and the days either side of it."""
@@ -78,9 +76,7 @@ def boundaries(policies: Iterable[ir.CheckedPolicy]) -> Boundaries:
             elif not isinstance(t.strip_nullable(node.type), t.EnumType):
                 collect(node.value)
     years = {int(n) for n in numbers if isinstance(n, int) and 1900 <= n <= 2200} | {d.year for d in dates}
-    return Boundaries(
-        tuple(sorted(numbers)), tuple(sorted(dates)), tuple(sorted(strings)), tuple(sorted(years))
-    )
+    return Boundaries(tuple(sorted(numbers)), tuple(sorted(dates)), tuple(sorted(strings)), tuple(sorted(years)))
 
 
 def _constants(root: Any) -> list[Any]:

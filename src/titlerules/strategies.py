@@ -53,4 +53,3 @@ def applicants(policies: Sequence[ir.CheckedPolicy], seeds: Sequence[Example] = 
         return document, as_of
 
     return near_seeds()
-

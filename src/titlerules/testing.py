@@ -59,9 +59,7 @@ def documents(policy: Policy, **overrides: Any) -> st.SearchStrategy[dict[str, A
     return _Builder(boundaries([checked]), strategies).document(checked)
 
 
-def invalid_documents(
-    policy: Policy, *, with_path: bool = False
-) -> st.SearchStrategy[Any]:
+def invalid_documents(policy: Policy, *, with_path: bool = False) -> st.SearchStrategy[Any]:
     """Documents that break ``policy``'s schema in exactly one place.
 
     The rest of each document is valid (drawn as by :func:`documents`), so
@@ -164,8 +162,13 @@ class _Builder:
         if isinstance(kind, t.IntegerType):
             near = sorted({f(v) for v in near for f in (math.floor, math.ceil) if low <= f(v) <= high})
         whole: st.SearchStrategy[Any] = st.integers(int(max(low, -(10**6))), int(min(high, 10**6)))
-        # Mostly the boundaries; now and then any value in range.
-        return st.one_of(st.sampled_from(near), st.sampled_from(near), st.sampled_from(near), whole) if near else whole
+        # Mostly the thresholds, then the years, now and then any value in range.
+        around_years = {y + k for y in self.years for k in (-1, 0, 1)}
+        thresholds = [v for v in near if v not in around_years]
+        years = [v for v in near if v in around_years]
+        choices = [st.sampled_from(thresholds)] * 3 if thresholds else []
+        choices += [st.sampled_from(years)] if years else []
+        return st.one_of(*choices, whole) if choices else whole
 
     def value(self, type_: t.Type, path: str, present: bool = False) -> st.SearchStrategy[Any]:
         """Values of ``type_`` at ``path``; ``present``: an override lies below, so not null."""
@@ -196,7 +199,8 @@ class _Builder:
         below = any(name.startswith(path + ".") for name in self.overrides)
         if below:
             return self.value(type_, path, present=True)
-        return st.one_of(st.just(ABSENT), self.value(type_, path))
+        value = self.value(type_, path)
+        return st.one_of(st.just(ABSENT), value, value)
 
     def year_map(self, type_: t.MapType, path: str) -> st.SearchStrategy[dict[str, Any]]:
         forced = sorted({name[len(path) + 1 :].split(".")[0] for name in self.overrides if name.startswith(path + ".")})
@@ -302,4 +306,3 @@ def _wrong(type_: t.Type, key: Any) -> st.SearchStrategy[Any]:
     else:
         choices += [float("nan")]
     return st.sampled_from(choices)
-
