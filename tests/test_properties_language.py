@@ -57,11 +57,13 @@ RULES = [
     '  each y in [2020, 2021] {\n    title zh "{y}" en "{y}"\n    exception exempt when y < 2021 and senior\n'
     "    require yearly[y].n >= 12\n  }\n}\n",
     'rule items {\n  cite "4"\n  title zh "项目" en "items"\n'
-    "  require no i in items: not i.ok and i.on >= deadline\n  require count(items) <= 2 else action until deadline\n}\n",
+    "  require no i in items: not i.ok and i.on >= deadline\n"
+    "  require count(items) <= 2 else action until deadline\n}\n",
     'rule steps {\n  cite "5"\n  title zh "时限" en "steps"\n  require submitted by deadline\n'
     "  require paid else action until deadline\n}\n",
     'rule mentor {\n  cite "6"\n  title zh "导师" en "mentor"\n'
-    "  require mentor is none or (mentor.active and mentor.since <= submitted)\n  require joined is none or joined < deadline\n}\n",
+    "  require mentor is none or (mentor.active and mentor.since <= submitted)\n"
+    "  require joined is none or joined < deadline\n}\n",
 ]
 USER_TEXT = HEADER + DECLARATIONS + "".join(RULES)
 USER = titlerules.Policy.from_source(USER_TEXT, "user.policy")
