@@ -104,7 +104,9 @@ def test_more_hours_never_make_continuing_education_worse(
         return
     year, kind = data.draw(st.sampled_from(figures))
     before = document["continuing_education"][year][kind]
-    raised = data.draw(st.integers(before + 1, max(before + 1, 10000)))
+    if before >= 10000:  # the schema's maximum
+        return
+    raised = data.draw(st.integers(before + 1, 10000))
     changed = _set(document, ("continuing_education", year, kind), raised)
     old = LISHUI.evaluate(document, as_of).finding("continuing_education").outcome
     new = LISHUI.evaluate(changed, as_of).finding("continuing_education").outcome
