@@ -195,9 +195,10 @@ def _dotted(expr: Any) -> str | None:
     return None
 
 
-def _step_dates(policy: titlerules.Policy) -> set[str]:
-    """Dates read by `require X by D`: absent, they mean "not done yet", not unknown
-    (docs/language.md#requirements), so monotonicity does not speak of them."""
+def _read_for_absence(policy: titlerules.Policy) -> set[str]:
+    """Facts whose absence is itself known: dates read by `require X by D` (absent: "not
+    done yet", docs/language.md#requirements) and facts tested with `is present` or
+    `is absent` (never unknown). Monotonicity does not speak of them."""
     found: set[str] = set()
     stack: list[Any] = [policy.checked.rules]
     while stack:
@@ -209,6 +210,10 @@ def _step_dates(policy: titlerules.Policy) -> set[str]:
                 path = _dotted(node.condition)
                 assert path is not None
                 found.add(path)
+            if isinstance(node, ir.TestValue) and node.test in ("present", "absent"):
+                path = _dotted(node.operand)
+                if path is not None:
+                    found.add(path)
             stack.extend(getattr(node, f.name) for f in attrs.fields(type(node)) if f.name not in ("type", "span"))
     return found
 
@@ -219,9 +224,21 @@ def _unknowable(document: dict[str, Any], record: t.RecordType, path: tuple[Any,
     for field in record.fields:
         if field.name not in document or field.is_key or field.has_default:
             continue
-        out.append((*path, field.name))
+        if not _defaults_inside(field.type):  # removing it would default what is inside
+            out.append((*path, field.name))
         out.extend(_unknowable_in(document[field.name], field.type, (*path, field.name)))
     return out
+
+
+def _defaults_inside(type_: t.Type) -> bool:
+    kind = t.strip_nullable(type_)
+    if isinstance(kind, t.RecordType):
+        return any(f.has_default or _defaults_inside(f.type) for f in kind.fields)
+    if isinstance(kind, t.MapType):
+        return _defaults_inside(kind.value)
+    if isinstance(kind, t.ListType) and kind.item is not None:
+        return _defaults_inside(kind.item)
+    return False
 
 
 def _unknowable_in(value: Any, type_: t.Type, path: tuple[Any, ...]) -> list[tuple[Any, ...]]:
@@ -231,7 +248,8 @@ def _unknowable_in(value: Any, type_: t.Type, path: tuple[Any, ...]) -> list[tup
     if isinstance(kind, t.MapType) and isinstance(value, dict):
         out: list[tuple[Any, ...]] = []
         for key, item in value.items():
-            out.append((*path, key))
+            if not _defaults_inside(kind.value):
+                out.append((*path, key))
             out.extend(_unknowable_in(item, kind.value, (*path, key)))
         return out
     if isinstance(kind, t.ListType) and kind.item is not None and isinstance(value, list):
@@ -270,7 +288,7 @@ def test_knowing_an_unknown_fact_never_undoes_a_pass_a_fail_or_ineligible(name: 
     @SLOW
     @given(testing.documents(policy), st.one_of(st.none(), testing.as_of_dates(policy)), st.data())
     def check(document: dict[str, Any], as_of: Any, data: st.DataObject) -> None:
-        steps = _step_dates(policy)
+        steps = _read_for_absence(policy)
         paths = [
             p
             for p in _unknowable(document, policy.checked.schema, ())

@@ -23,13 +23,16 @@ HOURS = st.fixed_dictionaries(
     {},
     optional={k: st.integers(0, 200) for k in ("professional", "general_public", "industry_public")},
 )
-# How bad an outcome is, for "never worse": met, then to do, then unknown, then failed.
+# How far an outcome is from meeting a requirement, in the truth order of its condition:
+# false (fail, or action while there is time) below unknown below true. More hours, or an
+# earlier step, may only move a condition up: 0 general public hours is known to fall
+# short (action); 12, with the other figures absent, is unknown, and that is no worse.
 BADNESS = {
     Outcome.PASS: 0,
     Outcome.EXEMPT: 0,
     Outcome.NOT_APPLICABLE: 0,
-    Outcome.ACTION: 1,
-    Outcome.UNKNOWN: 2,
+    Outcome.UNKNOWN: 1,
+    Outcome.ACTION: 2,
     Outcome.FAIL: 3,
 }
 
