@@ -96,6 +96,8 @@ ERROR_CODES: dict[str, frozenset[str]] = {
             "json",
             "duplicate-key",
             "too-deep",
+            "unknown-override",
+            "not-policy",
         }
     ),
     "evaluation": frozenset({"calendar-range", "division-by-zero", "overflow", "date-range"}),

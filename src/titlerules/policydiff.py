@@ -413,38 +413,3 @@ def _minimal(old: Policy, new: Policy, document: dict[str, Any], as_of: datetime
         if compare(old, new, Applicant("search", trial, as_of)) is not None:
             current = trial
     return current
-
-
-def constants(policies: Sequence[ir.CheckedPolicy]) -> tuple[list[int | float], list[datetime.date], list[str]]:
-    """Numbers, dates and strings that the policies' parameters and tables hold."""
-    numbers: set[int | float] = set()
-    dates: set[datetime.date] = set()
-    strings: set[str] = set()
-
-    def collect(value: Any) -> None:
-        if isinstance(value, bool):
-            return
-        if isinstance(value, (int, float)):
-            numbers.add(value)
-        elif isinstance(value, datetime.date):
-            dates.add(value)
-        elif isinstance(value, str):
-            strings.add(value)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                collect(item)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                collect(key)
-                collect(item)
-
-    for policy in policies:
-        for param in policy.params:
-            collect(param.value)
-        for table in policy.tables:
-            for key, value in table.entries:
-                collect(key)
-                collect(value)
-        if policy.year is not None:
-            numbers.add(policy.year)
-    return sorted(numbers), sorted(dates), sorted(strings)
