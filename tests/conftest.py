@@ -12,9 +12,7 @@ import titlerules
 # local search: pytest --hypothesis-profile=deep. Tests that set max_examples themselves
 # keep a CI budget unless the loaded profile asks for more (see tests/test_fuzz.py::_budget).
 settings.register_profile("ci", derandomize=True, max_examples=40, deadline=None, database=None)
-settings.register_profile(
-    "deep", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("deep", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
