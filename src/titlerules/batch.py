@@ -2,7 +2,7 @@
 
 :func:`decide_stream` takes the documents as ``(source, text)`` pairs (as
 :func:`titlerules.inputs.read_texts` reads them, unparsed) and yields, chunk by chunk and
-in input order, what each one becomes: a :class:`Result` holding the text to write. With
+in input order, what each one becomes: a :class:`Result` holding the bytes to write. With
 one job everything runs in this process; with more, a pool of worker processes parses,
 decides and serialises, each worker loading the policy once. At most ``WINDOW`` chunks
 per worker are in flight, so the memory used does not grow with the length of the input.
@@ -44,12 +44,21 @@ class BatchError(TitlerulesError):
 
 
 class Result(NamedTuple):
-    """What one document became: ``text`` is the decision or the error record in the
-    requested format, or, for a refused document in ``text`` format, the one-line message
-    ``SOURCE: MESSAGE``. ``refused`` is true when the document could not be decided."""
+    """What one document became: ``data`` is, encoded as UTF-8, the decision or the error
+    record in the requested format, or, for a refused document in ``text`` format, the
+    one-line message ``SOURCE: MESSAGE``. ``refused`` is true when the document could not
+    be decided.
+
+    A result travels from a worker process as bytes, encoded once, and is written as it
+    came; ``text`` decodes it for a reader who wants a string."""
 
     refused: bool
-    text: str
+    data: bytes
+
+    @property
+    def text(self) -> str:
+        """``data`` decoded."""
+        return self.data.decode("utf-8")
 
 
 @attrs.frozen
@@ -83,7 +92,7 @@ class Decider:
         fmt = self.options.format
         if error is not None:
             if fmt == "text":
-                return Result(True, f"{item.source}: {error}")
+                return Result(True, f"{item.source}: {error}".encode())
             record = error_record(item, error, self.key)
             return Result(True, _dumps(record, fmt))
         assert decision is not None
@@ -92,7 +101,7 @@ class Decider:
             rendered = render_text(
                 decision, self.options.lang, policy.output_labels, policy.checked.document, self.options.verbose
             )
-            return Result(False, rendered)
+            return Result(False, rendered.encode())
         return Result(False, _dumps(decision.to_dict(), fmt))
 
     def chunk(self, items: list[tuple[str, str]]) -> list[Result]:
@@ -100,10 +109,10 @@ class Decider:
         return [self(source, text) for source, text in items]
 
 
-def _dumps(value: Any, fmt: str) -> str:
+def _dumps(value: Any, fmt: str) -> bytes:
     if fmt == "json":
-        return json.dumps(value, ensure_ascii=False, indent=2)
-    return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False, indent=2).encode()
+    return json.dumps(value, ensure_ascii=False).encode()
 
 
 def available_cores() -> int:

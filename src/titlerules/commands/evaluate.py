@@ -250,7 +250,13 @@ class _Writer:
 
     def write(self, chunk: list[Result]) -> None:
         if self.fmt == "jsonl":
-            self.out.write("".join(result.text + "\n" for result in chunk))
+            lines = b"".join(result.data + b"\n" for result in chunk)
+            binary = getattr(self.out, "buffer", None)
+            if binary is None:  # a text stream only (sys.stdout replaced by a caller)
+                self.out.write(lines.decode("utf-8"))
+            else:
+                self.out.flush()
+                binary.write(lines)
         elif self.fmt == "json":
             for result in chunk:
                 self.as_json.write(result.text)
