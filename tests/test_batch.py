@@ -3,7 +3,9 @@ in place as error records, whatever the number of processes; the progress bar on
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
 import json
 import os
 import pty
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import titlerules
+from titlerules import cli
 from titlerules.batch import Decider, Options, chunks, decide_stream
 from titlerules.inputs import InputFileError, read_texts
 
@@ -96,6 +99,19 @@ def test_every_number_of_jobs_writes_the_same_bytes(batch: tuple[Path, list[tupl
     if fmt == "text":
         # Refused documents go to stderr, one line each, in input order.
         assert [line.split(": ")[0] for line in one.stderr.splitlines()] == [f"{path}:{n}" for n in sorted(BAD)]
+
+
+def test_json_lines_reach_a_text_only_standard_output_unchanged(batch: tuple[Path, list[tuple[int, str]]]) -> None:
+    # Results travel as bytes and go to the binary layer of the output; a caller that
+    # replaced sys.stdout with a text-only stream gets the same lines as text.
+    path, _ = batch
+    args = ["evaluate", "--format", "jsonl", "--as-of", AS_OF, str(path)]
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(io.StringIO()):
+        code = cli.main([*args, "-j", "2"])
+    expected = run(*args)
+    assert (code, captured.getvalue()) == (expected.returncode, expected.stdout)
+    assert len(captured.getvalue().splitlines()) == 404
 
 
 def test_the_stream_keeps_input_order_across_many_small_chunks(lishui: titlerules.Policy) -> None:
