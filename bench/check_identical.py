@@ -32,36 +32,14 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE = "fa4255052b805b3487b18ef4a03daca1528d609a"
 
-
-def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _leaves(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _leaves(item, (*path, index))
-    if path:
-        yield path
-
-
-def _replace(document: Any, path: tuple[Any, ...], new: Any, delete: bool = False) -> Any:
-    copy = json.loads(json.dumps(document))
-    parent = copy
-    for key in path[:-1]:
-        parent = parent[key]
-    if delete:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = new
-    return copy
-
+sys.path.insert(0, str(ROOT))
+from bench.documents import generate, value_paths, with_value  # noqa: E402
 
 WRONG: list[Any] = [
     "x",
@@ -94,11 +72,11 @@ def broken(documents: list[tuple[dict[str, Any], str | None]], count: int) -> li
     rng = random.Random(5)
     out: list[tuple[Any, str | None]] = []
     for document, as_of in documents[:count]:
-        paths = list(_leaves(document))
+        paths = list(value_paths(document))
         for _ in range(4):
             path = rng.choice(paths)
-            out.append((_replace(document, path, rng.choice(WRONG)), as_of))
-        out.append((_replace(document, rng.choice(paths), None, delete=True), as_of))
+            out.append((with_value(document, path, rng.choice(WRONG)), as_of))
+        out.append((with_value(document, rng.choice(paths), None, delete=True), as_of))
         out.append(({**document, "unexpected": 1}, as_of))
         out.append(({**document, 7: 1}, as_of))
     deep: Any = 1
@@ -126,9 +104,6 @@ def run_all(documents: int) -> list[str]:
     import titlerules
     from titlerules.cases import load_case_file
 
-    sys.path.insert(0, str(ROOT))
-    from bench.documents import generate
-
     policy = titlerules.load_policy("lishui-2021-crafts")
     docs = generate(documents)
     lines = [outcome(policy, d, a) for d, a in docs]
@@ -145,10 +120,7 @@ def run_all(documents: int) -> list[str]:
 def against_reference(documents: int) -> list[str]:
     """Differences from the hand-written reference on the benchmark documents."""
     import titlerules
-
-    sys.path.insert(0, str(ROOT))
     from bench import reference
-    from bench.documents import generate
 
     policy = titlerules.load_policy("lishui-2021-crafts")
     differences = []

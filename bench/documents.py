@@ -12,8 +12,10 @@ schema), so the evaluation reaches every rule's decision rather than stopping at
 
 from __future__ import annotations
 
+import copy
 import datetime
 import random
+from collections.abc import Iterator
 from typing import Any
 
 LEVELS = ["junior", "assistant", "intermediate"]
@@ -114,3 +116,29 @@ def generate(count: int, seed: int = 2021) -> list[tuple[dict[str, Any], str | N
     """``count`` documents with their ``as_of``, the same for the same seed."""
     rng = random.Random(seed)
     return [document(rng, i) for i in range(count)]
+
+
+def value_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The key path of every value inside ``value`` (containers and leaves), each after
+    the values inside it; list items by index."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from value_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from value_paths(item, (*path, index))
+    if path:
+        yield path
+
+
+def with_value(document: Any, path: tuple[Any, ...], new: Any, *, delete: bool = False) -> Any:
+    """A copy of ``document`` whose value at ``path`` is ``new`` (or, with ``delete``, gone)."""
+    changed = copy.deepcopy(document)
+    parent = changed
+    for key in path[:-1]:
+        parent = parent[key]
+    if delete:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = new
+    return changed

@@ -6,8 +6,8 @@ same error with the same problems, whichever check ran."""
 
 from __future__ import annotations
 
-import copy
 import math
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +18,11 @@ from titlerules.cases import load_case_file
 from titlerules.errors import TitlerulesError
 from titlerules.validation import Validator
 
-from .conftest import POLICY_DIR, compile_policy
+from .conftest import POLICY_DIR, ROOT, compile_policy
+
+sys.path.insert(0, str(ROOT))
+
+from bench.documents import value_paths, with_value
 
 CASES = load_case_file(POLICY_DIR / "lishui-2021-crafts.cases.yaml").cases
 
@@ -29,26 +33,6 @@ REPLACEMENTS: list[Any] = [
     -1, 0, 1, 10000, 10001, 10**30, 0.5, -0.0, math.nan, math.inf, -math.inf, True, False, None,
     [], {}, {"2020": 1}, {"2020": {}}, {"x": 1}, [1, "a"], ("a",), {1: "a"}, {"k": {1, 2}}, object(),
 ]  # fmt: skip
-
-
-def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _leaves(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _leaves(item, (*path, index))
-    if path:
-        yield path
-
-
-def _with(document: Any, path: tuple[Any, ...], new: Any) -> Any:
-    changed = copy.deepcopy(document)
-    parent = changed
-    for key in path[:-1]:
-        parent = parent[key]
-    parent[path[-1]] = new
-    return changed
 
 
 def _result(validate: Any, document: Any) -> Any:
@@ -62,9 +46,9 @@ def _result(validate: Any, document: Any) -> Any:
 def _documents() -> Iterator[Any]:
     for case in CASES[:6]:
         yield case.document
-        for path in _leaves(case.document):
+        for path in value_paths(case.document):
             for new in REPLACEMENTS:
-                yield _with(case.document, path, new)
+                yield with_value(case.document, path, new)
         yield {**case.document, "unexpected": {"deep": [1]}}
         yield {**case.document, 7: 1}
         yield {key: value for key, value in case.document.items() if key != "id"}
