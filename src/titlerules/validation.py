@@ -121,23 +121,11 @@ class Validator:
 
             return nullable
         if isinstance(type_, t.BoolType):
-
-            def boolean(value: Any, count: list[int]) -> Any:
-                if type(value) is not bool:
-                    raise _ReferError
-                return value
-
-            return boolean
+            return _compile_exact(bool)
         if isinstance(type_, (t.IntegerType, t.NumberType)):
             return _compile_number(type_)
         if isinstance(type_, t.StringType):
-
-            def string(value: Any, count: list[int]) -> Any:
-                if type(value) is not str:
-                    raise _ReferError
-                return value
-
-            return string
+            return _compile_exact(str)
         if isinstance(type_, t.DateType):
 
             def date(value: Any, count: list[int]) -> Any:
@@ -335,6 +323,18 @@ class Validator:
 
 _SCALARS = (str, int, float, bool, type(None))
 _STR = frozenset((str,))
+
+
+def _compile_exact(kind: type) -> _Check:
+    """The compiled check of a JSON value that must be exactly of ``kind`` (a ``bool``, a
+    ``str``), kept as it is."""
+
+    def exact(value: Any, count: list[int]) -> Any:
+        if type(value) is not kind:
+            raise _ReferError
+        return value
+
+    return exact
 
 
 def _compile_number(type_: t.IntegerType | t.NumberType) -> _Check:
